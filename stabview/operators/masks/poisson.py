@@ -7,6 +7,8 @@ towards the k-space edge) and a lower rate keeps a subset of a higher rate's sam
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .ranking import keep_count, mask_from_order, weighted_order
@@ -17,9 +19,13 @@ def _disk(radius: int) -> np.ndarray:
     return (r[:, None] ** 2 + r[None, :] ** 2) <= radius ** 2
 
 
+@lru_cache(maxsize=16)
 def poisson_disc_order(shape: tuple[int, int], *, calibration: int = 8, density_power: float = 1.5,
                        seed: int = 0) -> np.ndarray:
-    """Flat indices of all k-space points, calibration block first, then by dart-throwing level."""
+    """Flat indices of all k-space points, calibration block first, then by dart-throwing level.
+
+    Cached per (shape, options, seed): with_rate re-draws masks often and 256² takes seconds.
+    """
     h, w = shape
     rng = np.random.default_rng(seed)
     ky, kx = np.meshgrid((np.arange(h) - h // 2) / (h / 2), (np.arange(w) - w // 2) / (w / 2),
@@ -50,7 +56,9 @@ def poisson_disc_order(shape: tuple[int, int], *, calibration: int = 8, density_
             order.append(int(i))
         base *= 0.7
     order.extend(int(i) for i in candidates if not taken.flat[i])
-    return np.asarray(order)
+    order = np.asarray(order)
+    order.flags.writeable = False   # cached: callers must not change it
+    return order
 
 
 def poisson_disc_mask(shape: tuple[int, int], rate: float, *, calibration: int = 8,

@@ -6,12 +6,15 @@ centre, so a rate keeps whole spokes plus the inner part of the next one: exact 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .ranking import keep_count, mask_from_order
 
 
 
+@lru_cache(maxsize=16)
 def radial_order(shape: tuple[int, int], *, seed: int = 0) -> np.ndarray:
     """Flat indices ranked by (first covering spoke, radius); `seed` rotates the first spoke."""
     h, w = shape
@@ -26,7 +29,9 @@ def radial_order(shape: tuple[int, int], *, seed: int = 0) -> np.ndarray:
     np.minimum.at(first, (ys * w + xs)[inside], spoke[inside])
     yy, xx = np.meshgrid(np.arange(h) - h // 2, np.arange(w) - w // 2, indexing="ij")
     radius = np.hypot(yy, xx).ravel()
-    return np.lexsort((radius, first))
+    order = np.lexsort((radius, first))
+    order.flags.writeable = False   # cached: callers must not change it
+    return order
 
 
 def radial_mask(shape: tuple[int, int], rate: float, *, seed: int = 0) -> np.ndarray:

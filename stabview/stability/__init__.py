@@ -1,0 +1,1 @@
+"""The stability tests (worst-case perturbations, structural details, more samples) and metrics."""

@@ -26,3 +26,7 @@ class UnknownName(StabviewError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class NetworkOutputError(StabviewError, RuntimeError):
+    """A network returned something that is not a finite image of the expected shape."""

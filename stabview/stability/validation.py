@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import StabviewError
+from ..errors import NetworkOutputError
 
-
-class NetworkOutputError(StabviewError, RuntimeError):
-    """A network returned something that is not a finite `(B, H, W)` image."""
+__all__ = ["NetworkOutputError", "checked_output"]
 
 
 def checked_output(out, op, what: str = "the network's output") -> torch.Tensor:

@@ -1,0 +1,29 @@
+"""Images in: file loaders, generated phantoms and the built-in samples, all as `(H, W)` in [0, 1].
+
+`load_image(path, shape)` reads PNG, TIFF, NPY, DICOM and NIfTI; `load_sample(name, shape)`
+gives the built-in images listed by `list_samples()`; `fit_to_shape(img, shape)` is the one
+rule that puts an image on an operator's grid (centre-crop to its aspect ratio, then
+antialiased bilinear resize).
+"""
+
+from .loading import SUFFIXES, file_format, load_image, normalise_image, read_array
+from .phantoms import random_ellipses, shepp_logan
+from .resizing import fit_to_shape
+from .resources import resource_path
+from .samples import is_sample_name, list_samples, load_image_or_sample, load_sample
+
+__all__ = [
+    "SUFFIXES",
+    "file_format",
+    "fit_to_shape",
+    "is_sample_name",
+    "list_samples",
+    "load_image",
+    "load_image_or_sample",
+    "load_sample",
+    "normalise_image",
+    "random_ellipses",
+    "read_array",
+    "resource_path",
+    "shepp_logan",
+]

@@ -1,0 +1,47 @@
+"""Where the shipped files live: the `resources/` folder beside the `stabview` package.
+
+In a source checkout and in an editable install the package's `__file__` lies in the checkout,
+so `resources/` is found next to it. A packaged build that puts the folder elsewhere sets the
+environment variable `STABVIEW_RESOURCES` to it. Nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import StabviewError
+
+ENV_VAR = "STABVIEW_RESOURCES"
+
+
+def resources_root() -> Path:
+    """The `resources/` folder: `$STABVIEW_RESOURCES` if set, else the one beside the package."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        root = Path(override).expanduser()
+        where = f"${ENV_VAR} points to {root}"
+    else:
+        root = Path(__file__).resolve().parents[2] / "resources"
+        where = f"expected beside the stabview package at {root}"
+    if not root.is_dir():
+        raise StabviewError(
+            f"stabview's resources folder is missing ({where}); reinstall stabview from a full "
+            f"checkout or set {ENV_VAR} to the folder that holds samples/ and the weights"
+        )
+    return root
+
+
+def resource_path(*parts: str, must_exist: bool = True) -> Path:
+    """Path of a shipped file, e.g. `resource_path("samples", "ct.png")`.
+
+    With `must_exist` (the default) a missing file is reported by name, so a partial install
+    fails with a message instead of a bare FileNotFoundError deep inside a reader.
+    """
+    path = resources_root().joinpath(*parts)
+    if must_exist and not path.exists():
+        raise StabviewError(
+            f"shipped file resources/{'/'.join(parts)} is missing from {resources_root()}; "
+            "reinstall stabview or regenerate the samples with scripts/make_samples.py"
+        )
+    return path

@@ -5,12 +5,7 @@ from .coils import birdcage_maps, normalise_maps
 from .fourier import FourierOperator
 from .masks import MASK_KINDS, MaskSpec, make_mask
 from .multicoil import MultiCoilOperator
+from .radon import RadonOperator
 
-__all__ = ["LinearOperator", "FourierOperator", "MultiCoilOperator", "MaskSpec", "MASK_KINDS",
-           "make_mask", "birdcage_maps", "normalise_maps"]
-
-try:  # the Radon operator lives in its own module
-    from .radon import RadonOperator  # noqa: F401
-    __all__.append("RadonOperator")
-except ImportError:  # pragma: no cover - only while radon.py is being written
-    pass
+__all__ = ["LinearOperator", "FourierOperator", "MultiCoilOperator", "RadonOperator", "MaskSpec",
+           "MASK_KINDS", "make_mask", "birdcage_maps", "normalise_maps"]

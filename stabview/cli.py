@@ -1,20 +1,24 @@
 """Headless command line: `stabview <command> ...`; every command is a module in `commands/`.
 
 Each command module exposes `add_parser(subparsers)` and `run(args) -> int`. Errors raised on
-purpose (`StabviewError`) become one line on stderr and exit code 2; Ctrl-C exits with 130.
+purpose (`StabviewError`) become one line on stderr and exit code 2; Ctrl-C exits with 130; any
+other exception is a bug, reported in one line with exit code 1 (STABVIEW_DEBUG=1 shows the
+traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
 from . import __version__
 from .errors import StabviewError
 
 #: subcommands, in the order `stabview --help` lists them
-COMMANDS = ("demo", "images")
+COMMANDS = ("attack", "details", "samples", "demo", "images")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,3 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"stabview {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug, not bad input: say so in one line
+        if os.environ.get("STABVIEW_DEBUG"):
+            traceback.print_exc()
+        print(f"stabview {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(set STABVIEW_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1

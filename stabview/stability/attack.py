@@ -54,8 +54,12 @@ def random_control(search: PerturbationSearch, r: torch.Tensor, seed: int = 1) -
 
 def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *,
                baseline: Reconstructor | None = None, snapshot_at: tuple[int, ...] = (),
-               roi: torch.Tensor | None = None, progress=None, should_stop=None) -> AttackOutcome:
+               roi: torch.Tensor | None = None, progress=None, should_stop=None,
+               on_search_done=None) -> AttackOutcome:
     """Run the search; `progress(state, iterations)` after each step; `should_stop()` cancels.
+
+    Ctrl-C (KeyboardInterrupt) during the search ends it like a cancel; `on_search_done(search)`
+    is called before the (slower) snapshot reconstructions start.
 
     The final r is always kept as the last snapshot, so a cancelled run still reports what it
     found so far.
@@ -71,6 +75,8 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
         cancelled = True
     if not search.snapshots or search.snapshots[-1].iteration != search.iteration:
         search.snapshot()
+    if on_search_done is not None:
+        on_search_done(search)
     return summarise(search, baseline, cancelled)
 
 

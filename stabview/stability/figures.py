@@ -26,14 +26,16 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return glyph_font(size)
 
 
-def image_grid(rows: list[tuple[str, list[tuple[str, object]]]], *, cell: int = 192,
-               title: str | None = None, window: tuple[float, float] | None = None) -> Image.Image:
+def image_grid(rows: list[tuple], *, cell: int = 192, title: str | None = None,
+               window: tuple[float, float] | None = None) -> Image.Image:
     """Rows of captioned images: `[(row_label, [(caption, image), ...]), ...]`.
 
-    `image` is an `(H, W)` tensor/array shown as its magnitude, windowed to `window` (default:
-    0 to the max of each row's first image, so a row shares one grey scale).
+    `image` is an `(H, W)` tensor/array shown as its magnitude (None leaves the cell blank),
+    windowed to `window` (default: 0 to the max of each row's first image, so a row shares one
+    grey scale). A row given as `(label, cells, "each")` scales every image to its own maximum
+    (for perturbations, which are tiny next to the image).
     """
-    n_cols = max(len(cells) for _, cells in rows)
+    n_cols = max(len(row[1]) for row in rows)
     label_w, caption_h, pad = 28, 22, 6
     title_h = 30 if title else 0
     width = label_w + n_cols * (cell + pad) + pad
@@ -43,18 +45,22 @@ def image_grid(rows: list[tuple[str, list[tuple[str, object]]]], *, cell: int = 
     small, big = _font(12), _font(16)
     if title:
         draw.text((pad, 6), title, font=big, fill=INK)
-    for i, (row_label, cells) in enumerate(rows):
+    for i, (row_label, cells, *mode) in enumerate(rows):
         top = title_h + pad + i * (cell + caption_h + pad)
-        if cells:
-            vmin, vmax = window if window else (0.0, float(np.abs(np.asarray(cells[0][1])).max()))
+        shown = [img for _, img in cells if img is not None]
+        if shown:
+            vmin, vmax = window if window else (0.0, float(np.abs(np.asarray(shown[0])).max()))
         label = Image.new("RGB", (cell, label_w - 6), BACKGROUND)
         ImageDraw.Draw(label).text((2, 2), row_label, font=small, fill=INK)
         canvas.paste(label.rotate(90, expand=True), (2, top))
         for j, (caption, image) in enumerate(cells):
             left = label_w + pad + j * (cell + pad)
-            grey = Image.fromarray(to_display(image, vmin=vmin, vmax=vmax), mode="L")
-            canvas.paste(grey.resize((cell, cell), Image.Resampling.NEAREST).convert("RGB"), (left, top))
             draw.text((left, top + cell + 3), caption, font=small, fill=INK)
+            if image is None:
+                continue
+            lo, hi = (None, None) if mode == ["each"] else (vmin, vmax)
+            grey = Image.fromarray(to_display(image, vmin=lo, vmax=hi), mode="L")
+            canvas.paste(grey.resize((cell, cell), Image.Resampling.NEAREST).convert("RGB"), (left, top))
     return canvas
 
 

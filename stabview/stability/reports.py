@@ -74,8 +74,9 @@ def attack_figure(outcome, title: str):
             (f"baseline(A(x + r{k + 1}))  Δ {s['baseline_change_rel']:.1%}", s["baseline"])
             for k, s in enumerate(snaps)]
         rows.append(("baseline", base))
-    rows.append(("|r| (rescaled)", [("", torch.zeros_like(outcome.x.real))] +
-                 [(f"|r{k + 1}|", s["r"].abs()) for k, s in enumerate(snaps)]))
+    rows.append(("|r| (rescaled)", [("", None)] +
+                 [(f"|r{k + 1}|  max {float(s['r'].abs().max()):.3g}", s["r"].abs()) for k, s in enumerate(snaps)],
+                 "each"))
     return image_grid(rows, title=title)
 
 

@@ -1,0 +1,85 @@
+"""The test commands end to end on a user's TorchScript network: attack, details, samples."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from stabview.cli import main
+
+
+class Refiner(torch.nn.Module):
+    """x ↦ x + CNN(x) on the real/imaginary channels of the zero-filled image (seeded weights)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Conv2d(2, 8, 3, padding=1), torch.nn.ReLU(),
+                                        torch.nn.Conv2d(8, 2, 3, padding=1))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model")
+    torch.manual_seed(0)
+    torch.jit.script(Refiner().eval()).save(str(folder / "refiner.pt"))
+    card = {"name": "refiner", "modality": "fourier", "image_shape": [48, 48],
+            "mask": {"kind": "cartesian", "rate": 0.33, "seed": 0, "options": {}}, "rate": 0.33,
+            "accepts_other_rates": True, "input_convention": "warm_start_channels",
+            "output_convention": "channels", "data": "untrained test network"}
+    (folder / "refiner.json").write_text(json.dumps(card))
+    return folder / "refiner.pt"
+
+
+def test_attack_writes_the_required_keys_and_figures(model, tmp_path):
+    code = main(["attack", "--network", str(model), "--image", "brain:3", "--iterations", "6",
+                 "--snapshots", "2,4", "--lam", "0.01", "--no-baseline", "--threads", "1",
+                 "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["network"] == "refiner" and result["iterations_run"] == 6
+    assert result["params"]["lam"] == 0.01 and result["seed"] == 0
+    assert 0 < result["perturbation_rel"] and result["network_change_rel"] > 0
+    assert [s["iteration"] for s in result["snapshots"]] == [2, 4, 6]
+    assert "torch" in result["versions"]
+    for name in ("arrays.npz", "attack.png", "attack.pdf", "curves.png"):
+        assert (tmp_path / name).exists()
+
+
+def test_details_gives_a_verdict(model, tmp_path):
+    code = main(["details", "--network", str(model), "--image", "brain:3", "--symbol", "heart",
+                 "--size", "12", "--no-baseline", "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["network"]["verdict"] in ("recovered", "blurred", "lost")
+    assert (tmp_path / "details.png").exists()
+
+
+def test_samples_sweeps_rates_with_the_trained_rate_marked(model, tmp_path):
+    code = main(["samples", "--network", str(model), "--images", "brain:3,brain:4", "--rates", "0.2,0.5",
+                 "--no-baseline", "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["rates"] == [0.2, 0.5] and result["trained_rate"] == 0.33
+    zf = result["zero-filled"]["psnr_mean"]
+    assert zf[1] > zf[0]
+    assert (tmp_path / "samples.png").exists()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["attack", "--network", "no-such-network"], "no-such-network"),
+    (["attack", "--network", "MODEL", "--momentum", "1.5", "--iterations", "1"], "momentum"),
+    (["attack", "--network", "MODEL", "--image", "missing.png"], "missing.png"),
+    (["samples", "--network", "MODEL", "--rates", "0.2,abc"], "comma-separated"),
+])
+def test_bad_input_is_one_line_and_exit_2(model, argv, message):
+    argv = [str(model) if a == "MODEL" else a for a in argv]
+    run = subprocess.run([sys.executable, "-m", "stabview", *argv, "--threads", "1", "--no-baseline"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr and message in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1

@@ -15,7 +15,8 @@ What the file holds (all uint8, 0–255, one row per slice):
   plane (N,)  0 axial, 1 coronal, 2 sagittal
   position (N,) the slice's position along its axis as a fraction of the brain's extent
 The template is exactly left-right symmetric, so sagittal slices come from one hemisphere only
-(the other would duplicate them). Slices with less than 8% brain are skipped.
+(the other would duplicate them). Slices with less than 8% brain are skipped. The volume is
+cropped to the head (brain, skull, scalp) first, so anatomy fills most of each frame.
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ def build(site: pathlib.Path, out: pathlib.Path) -> None:
     data = _find_data_dir(site)
     t1, gm, wm = (_load(data, k) for k in ("t1", "gm", "wm"))
     mu = np.clip((pseudo_ct(t1, gm, wm) + 1000.0) / 2000.0, 0.0, 1.0)
+    # crop to the head (brain + skull + scalp) so anatomy fills the frame
+    head = np.argwhere(mu > 0.01)
+    lo, hi = head.min(0) - 2, head.max(0) + 3
+    box = tuple(slice(max(0, a), b) for a, b in zip(lo, hi))
+    t1, mu = t1[box], mu[box]
     rows = {"t1": [], "ct": [], "plane": [], "position": []}
     brain = t1 > 0.02
     for plane in range(3):
@@ -110,6 +116,7 @@ def build(site: pathlib.Path, out: pathlib.Path) -> None:
                         position=np.asarray(rows["position"], np.float32))
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     print(f"wrote {out}: {len(t1s)} slices, {out.stat().st_size / 1e6:.2f} MB, sha256 {digest}")
+    print("the MNI permission notice for it is resources/datasets/NOTICE-MNI.txt")
 
 
 def main(argv=None) -> int:

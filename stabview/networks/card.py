@@ -1,0 +1,167 @@
+"""Model cards: what a network was trained for, how it is called, and how well it did.
+
+A card is plain JSON next to the weights. It names the modality and image shape, the sampling
+mask (a `MaskSpec` dict) and trained rate, whether other rates are accepted (every network that
+starts from H y does; AUTOMAP does not), the calling convention, the training data, command and
+seed, and the held-out PSNR/SSIM of the network and of its linear input, measured by the
+training script. The attack preset holds the paper's (or tuned) λ, γ, η, τ and p(x).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+from dataclasses import asdict, dataclass, field, fields
+
+from ..operators.masks import MASK_KINDS, MaskSpec
+from .errors import CardError
+
+MODALITIES = ("fourier", "multicoil", "radon")
+#: how a network is fed; the first three are what user models may declare
+INPUT_CONVENTIONS = {
+    "warm_start_channels": "H y as channels: (B, 2, H, W) real/imag for MRI, (B, 1, H, W) for CT",
+    "warm_start_complex": "H y as a complex64 (B, H, W) tensor (TorchScript only; ONNX has no complex)",
+    "samples_vector": "the sampled values on the card's fixed mask as a real (B, 2m) vector "
+                      "[Re y_Ω, Im y_Ω] in row-major mask order (AUTOMAP); no other mask is accepted",
+    "operator": "built-in: the network is given y and the operator (data-consistency layers inside)",
+}
+OUTPUT_CONVENTIONS = {
+    "channels": "(B, 2, H, W) real/imag for MRI, (B, 1, H, W) for CT",
+    "complex": "a complex64 (B, H, W) tensor (TorchScript only)",
+    "magnitude": "a real (B, H, W) or (B, 1, H, W) magnitude image, returned with zero phase for MRI",
+    "image": "built-in: the (B, H, W) image in the modality's dtype",
+}
+METRIC_KEYS = ("psnr_network", "psnr_input", "ssim_network", "ssim_input")
+
+
+@dataclass
+class ModelCard:
+    """Everything stabview needs to know about a network besides its weights."""
+
+    name: str
+    modality: str
+    image_shape: tuple[int, int]
+    mask: dict
+    rate: float
+    accepts_other_rates: bool
+    input_convention: str
+    output_convention: str
+    architecture: str = "custom"
+    config: dict = field(default_factory=dict)
+    value_range: tuple[float, float] = (0.0, 1.0)
+    n_coils: int | None = None
+    n_full: int | None = None
+    data: str = ""
+    command: str = ""
+    seed: int | None = None
+    psnr_network: float | None = None
+    psnr_input: float | None = None
+    ssim_network: float | None = None
+    ssim_input: float | None = None
+    attack_preset: dict | None = None
+    training: dict = field(default_factory=dict)
+    evaluation: dict = field(default_factory=dict)
+    notes: str = ""
+
+    def __post_init__(self):
+        self.validate()
+
+    @property
+    def mask_spec(self) -> MaskSpec:
+        return MaskSpec.from_dict(self.mask)
+
+    @property
+    def trained_rate(self) -> float:
+        """The fraction of samples the network was trained with (alias of `rate`)."""
+        return self.rate
+
+    @property
+    def is_mri(self) -> bool:
+        return self.modality in ("fourier", "multicoil")
+
+    def validate(self) -> "ModelCard":
+        """Raise `CardError` for anything a card cannot mean; normalise types in place."""
+        where = f"model card '{self.name}'"
+        if not isinstance(self.name, str) or not self.name:
+            raise CardError("a model card needs a non-empty 'name'")
+        if self.modality not in MODALITIES:
+            raise CardError(f"{where}: modality '{self.modality}' is not one of {', '.join(MODALITIES)}")
+        try:
+            shape = tuple(int(s) for s in self.image_shape)
+        except (TypeError, ValueError):
+            raise CardError(f"{where}: image_shape must be [H, W], got {self.image_shape!r}") from None
+        if len(shape) != 2 or min(shape) < 8:
+            raise CardError(f"{where}: image_shape must be [H, W] with H, W ≥ 8, got {list(shape)}")
+        self.image_shape = shape
+        if not isinstance(self.mask, dict) or self.mask.get("kind") not in MASK_KINDS:
+            raise CardError(f"{where}: 'mask' must be a mask spec {{kind, rate, seed, options}} with kind "
+                            f"one of {', '.join(MASK_KINDS)}, got {self.mask!r}")
+        family = MASK_KINDS[self.mask["kind"]][1]
+        if (family == "radon") != (self.modality == "radon"):
+            raise CardError(f"{where}: mask kind '{self.mask['kind']}' is for {family} sampling, "
+                            f"not for modality '{self.modality}'")
+        try:
+            self.mask = self.mask_spec.to_dict()
+        except Exception as exc:  # noqa: BLE001 - any bad spec is a card error
+            raise CardError(f"{where}: bad mask spec: {exc}") from None
+        if not (isinstance(self.rate, (int, float)) and 0 < float(self.rate) <= 1):
+            raise CardError(f"{where}: trained 'rate' must be in (0, 1], got {self.rate!r}")
+        self.rate = float(self.rate)
+        if self.input_convention not in INPUT_CONVENTIONS:
+            raise CardError(f"{where}: input_convention '{self.input_convention}' is not one of "
+                            f"{', '.join(INPUT_CONVENTIONS)}")
+        if self.output_convention not in OUTPUT_CONVENTIONS:
+            raise CardError(f"{where}: output_convention '{self.output_convention}' is not one of "
+                            f"{', '.join(OUTPUT_CONVENTIONS)}")
+        if self.input_convention == "samples_vector" and self.accepts_other_rates:
+            raise CardError(f"{where}: a network fed the samples on a fixed mask cannot accept other rates")
+        if self.modality == "radon" and "complex" in (self.input_convention, self.output_convention):
+            raise CardError(f"{where}: CT images are real; a complex convention makes no sense")
+        if self.modality == "multicoil" and not (isinstance(self.n_coils, int) and self.n_coils >= 1):
+            raise CardError(f"{where}: a multicoil card needs 'n_coils' (e.g. 15)")
+        if self.modality == "radon" and not (isinstance(self.n_full, int) and self.n_full >= 1):
+            raise CardError(f"{where}: a radon card needs 'n_full', the size of the full set of views")
+        for key in METRIC_KEYS:
+            value = getattr(self, key)
+            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise CardError(f"{where}: '{key}' must be a finite number or null, got {value!r}")
+        self.value_range = tuple(float(v) for v in self.value_range)
+        self.accepts_other_rates = bool(self.accepts_other_rates)
+        return self
+
+    # --- (de)serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["image_shape"] = list(self.image_shape)
+        out["value_range"] = list(self.value_range)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelCard":
+        if not isinstance(data, dict):
+            raise CardError(f"a model card is a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise CardError(f"model card has unknown keys {unknown}; known keys: {sorted(known)}")
+        required = ("name", "modality", "image_shape", "mask", "rate", "accepts_other_rates",
+                    "input_convention", "output_convention")
+        missing = [k for k in required if k not in data]
+        if missing:
+            raise CardError(f"model card '{data.get('name', '?')}' lacks {missing}")
+        return cls(**data)
+
+    @classmethod
+    def load(cls, path: str | pathlib.Path) -> "ModelCard":
+        path = pathlib.Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CardError(f"no model card at {path}: write one (see docs/own-network.md)") from None
+        except json.JSONDecodeError as exc:
+            raise CardError(f"model card {path} is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def save(self, path: str | pathlib.Path) -> None:
+        pathlib.Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")

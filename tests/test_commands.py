@@ -55,7 +55,8 @@ def test_details_gives_a_verdict(model, tmp_path):
                  "--size", "12", "--no-baseline", "--threads", "1", "--out", str(tmp_path)])
     assert code == 0
     result = json.loads((tmp_path / "result.json").read_text())
-    assert result["network"]["verdict"] in ("recovered", "blurred", "lost")
+    assert result["network"] == "refiner" and result["detail"]["content"] == "heart"
+    assert result["measures"]["network"]["verdict"] in ("recovered", "blurred", "lost")
     assert (tmp_path / "details.png").exists()
 
 

@@ -58,9 +58,10 @@ def run(args) -> int:
     found = structural_test(recs, op, x, d)
     result = {"test": "details", "network": net.card.name, "image": args.image, "operator": op.describe(),
               "detail": detail.to_dict(), "seed": args.seed, "versions": versions()}
+    result["measures"] = {}
     for name, entry in found.items():
         m = entry["measure"]
-        result[name] = m.to_dict()
+        result["measures"][name] = m.to_dict()
         say(f"{name}: {m.verdict} (correlation {m.correlation:.2f}, contrast {m.contrast:.2f})")
     if out is not None:
         write_json(out / "result.json", result)

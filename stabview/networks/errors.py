@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import DtypeMismatch, ShapeMismatch, StabviewError, UnknownName
+from ..errors import DtypeMismatch, NetworkOutputError, ShapeMismatch, StabviewError, UnknownName
 
 __all__ = ["CardError", "ModalityMismatch", "NetworkOutputError", "UnsafeModelFile",
            "ModelFormatError", "ShapeMismatch", "DtypeMismatch", "UnknownName"]
@@ -14,10 +14,6 @@ class CardError(StabviewError, ValueError):
 
 class ModalityMismatch(StabviewError, ValueError):
     """The network was trained for another modality (or fixed sampling) than the operator has."""
-
-
-class NetworkOutputError(StabviewError, RuntimeError):
-    """A network returned NaN/Inf or an array of the wrong shape or type."""
 
 
 class UnsafeModelFile(StabviewError, ValueError):

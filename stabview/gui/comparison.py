@@ -1,0 +1,205 @@
+"""What the viewer grid shows, kept in step with the workbench, the attack and the baseline.
+
+- x (+ details) follows the details model at once;
+- f(Ax) and baseline(Ax) are recomputed in the background whenever x, the network or the
+  sampling change (debounced), so the window always shows what the network does with x;
+- x + r, |r|, f(A(x + r)) and |f(A(x + r))| − |f(Ax)| follow the attack (live, or the snapshot
+  chosen on the slider); the baseline of the perturbed measurements is solved when the attack
+  pauses or a snapshot is chosen, since it takes seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QTimer
+
+from .baseline_jobs import UNAVAILABLE, BaselineQueue
+from .workers import Job, JobRunner
+
+
+def magnitude(a: np.ndarray | None) -> np.ndarray | None:
+    return None if a is None else np.abs(a).astype(np.float32)
+
+
+class Comparison(QObject):
+    """Feeds `viewers` (a ViewerGrid) from the workbench, the attack runner and the baseline."""
+
+    def __init__(self, workbench, attack, viewers, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workbench, self.attack, self.viewers = workbench, attack, viewers
+        self.preview = JobRunner("preview", lambda: workbench.settings.threads, self)
+        self.baseline = BaselineQueue(lambda: workbench.settings.threads, self)
+        self.images: dict[str, np.ndarray | None] = {}
+        self.snapshot_index = -1
+        self.baseline_shown: str | None = None    # which perturbation the baseline view holds
+        self._live_images: dict | None = None
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(self.refresh_clean)
+        workbench.imageChanged.connect(self._x_changed)
+        workbench.samplingChanged.connect(self._setup_changed)
+        workbench.networkChanged.connect(self._setup_changed)
+        attack.updated.connect(self._attack_updated)
+        attack.stateChanged.connect(self._attack_state)
+        self.baseline.ready.connect(self._baseline_ready)
+        self.baseline.failed.connect(self._baseline_failed)
+        self.baseline.progressed.connect(self._baseline_progress)
+        self._clear_perturbed()
+
+    # --- x and the clean reconstructions ----------------------------------------------------------
+    def _x_changed(self) -> None:
+        self.show("x", self.workbench.image().numpy())
+        self._setup_changed()
+
+    def _setup_changed(self) -> None:
+        self.baseline.clear()
+        self._clear_perturbed()
+        self._debounce.start()
+
+    def refresh_clean(self) -> None:
+        """Recompute f(Ax) (and request baseline(Ax)) for the current setup in the background."""
+        wb = self.workbench
+        error = wb.compatibility_error()
+        if error:
+            self.show("network_clean", None, "no reconstruction:\n" + _wrap(error))
+            self.show("baseline_clean", None, "")
+            return
+        if self.preview.busy:
+            self.preview.cancel()
+            self._debounce.start()
+            return
+        net, op, x, tag = wb.net, wb.op, wb.image()[None].to(wb.device), wb.generation
+
+        def work(job: Job):
+            with torch.no_grad():
+                y = op.forward(x)
+                out = net(y, op)
+            return tag, y, out[0].detach().cpu().numpy().copy()
+
+        self.show("network_clean", None, "reconstructing …")
+        self.preview.submit(Job(work, on_done=self._clean_ready, on_error=self._clean_failed, name="preview"))
+
+    def _clean_ready(self, value) -> None:
+        tag, y, image = value
+        if tag != self.workbench.generation:
+            return
+        self.show("network_clean", image)
+        self._update_differences()
+        if self.baseline.available:
+            self.show("baseline_clean", None, "baseline: solving …")
+            self.baseline.request("clean", self.workbench.op, y, tag)
+        else:
+            self.show("baseline_clean", None, UNAVAILABLE)
+
+    def _clean_failed(self, message: str) -> None:
+        self.show("network_clean", None, "failed:\n" + _wrap(message))
+
+    # --- the attack -------------------------------------------------------------------------------
+    def _attack_updated(self, view) -> None:
+        if self.snapshot_index < 0 and view.images and view.images is not self._live_images:
+            self._live_images = view.images          # redraw the views only for new images
+            self._show_perturbed(view.images)
+        if view.clean and self.images.get("network_clean") is None:
+            self.show("network_clean", view.clean["network_clean"])
+
+    def _attack_state(self, state: str) -> None:
+        self.baseline.hold(state == "running")
+        if state == "idle":
+            self.snapshot_index = -1
+            self._clear_perturbed()
+        elif state in ("paused", "finished") and self.snapshot_index < 0 and self.attack.last_view:
+            self._request_perturbed_baseline(self.attack.last_view.iteration,
+                                             self.attack.last_view.images.get("measurements"))
+
+    def choose_snapshot(self, index: int) -> None:
+        """Show snapshot `index` (−1: the current r)."""
+        self.snapshot_index = index
+        snaps = self.attack.snapshots
+        if 0 <= index < len(snaps):
+            self._show_perturbed(snaps[index])
+            self._request_perturbed_baseline(snaps[index]["iteration"], snaps[index]["measurements"])
+        elif self.attack.last_view is not None and self.attack.last_view.images:
+            self._show_perturbed(self.attack.last_view.images)
+            if self.attack.state != "running":
+                self._request_perturbed_baseline(self.attack.last_view.iteration,
+                                                 self.attack.last_view.images.get("measurements"))
+
+    def _show_perturbed(self, images: dict) -> None:
+        self.show("x_plus_r", images.get("x_plus_r"))
+        self.show("r", magnitude(images.get("r")))
+        self.show("network", images.get("network"))
+        self._update_differences()
+        key = self._perturbed_key()
+        if key is None or self.baseline_shown != key:
+            self.show("baseline", None, "solved when\nthe attack pauses" if self.baseline.available
+                      else UNAVAILABLE)
+            self.show("baseline_diff", None, "")
+
+    def _perturbed_key(self) -> str | None:
+        snaps = self.attack.snapshots
+        if 0 <= self.snapshot_index < len(snaps):
+            return f"perturbed:{snaps[self.snapshot_index]['iteration']}"
+        view = self.attack.last_view
+        return f"perturbed:{view.iteration}" if view is not None and self.attack.state != "idle" else None
+
+    def _request_perturbed_baseline(self, iteration: int, measurements) -> None:
+        if measurements is None or not self.baseline.available:
+            return
+        self.show("baseline", None, "baseline: solving …")
+        self.baseline.request(f"perturbed:{iteration}", self.workbench.op, measurements, self.workbench.generation)
+
+    def _clear_perturbed(self) -> None:
+        self.baseline_shown = None
+        self._live_images = None
+        note = "run the attack"
+        for key in ("x_plus_r", "r", "network", "network_diff"):
+            self.show(key, None, note)
+        self.show("baseline", None, note if self.baseline.available else UNAVAILABLE)
+        self.show("baseline_diff", None, "")
+
+    # --- the baseline ---------------------------------------------------------------------------------
+    def _baseline_ready(self, key: str, image) -> None:
+        if key == "clean":
+            self.show("baseline_clean", image)
+        elif key == self._perturbed_key():
+            self.baseline_shown = key
+            self.show("baseline", image)
+        self._update_differences()
+
+    def _baseline_failed(self, key: str, message: str) -> None:
+        if key != "clean" and key != self._perturbed_key():
+            return
+        target = "baseline_clean" if key == "clean" else "baseline"
+        self.show(target, None, _wrap(message))
+
+    def _baseline_progress(self, key: str, fraction: float) -> None:
+        if key != "clean" and (self.attack.state == "idle" or key != self._perturbed_key()):
+            return                      # a solve for a perturbation no longer shown
+        target = "baseline_clean" if key == "clean" else "baseline"
+        if self.images.get(target) is None:
+            self.viewers.set_image(target, None, f"baseline: {fraction:.0%}")
+
+    # --- helpers ------------------------------------------------------------------------------------
+    def _update_differences(self) -> None:
+        for name in ("network", "baseline"):
+            new, old = self.images.get(name), self.images.get(f"{name}_clean")
+            if new is not None and old is not None:
+                self.show(f"{name}_diff", (np.abs(new) - np.abs(old)).astype(np.float32))
+
+    def show(self, key: str, array, note: str = "") -> None:
+        self.images[key] = array
+        self.viewers.set_image(key, array, note)
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    """Break a long message into lines that fit inside a view."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join(lines + [line])

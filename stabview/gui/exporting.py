@@ -1,0 +1,65 @@
+"""Export what the window shows: the CLI's attack report (same result.json, arrays.npz,
+attack.png/.pdf, curves.png, written by `stability.reports.write_attack`) and the raw arrays.
+
+The report needs the network and the baseline on every snapshot, so it runs in the attack's
+worker thread (which also guarantees the search is not stepping meanwhile).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import StabviewError
+from ..stability.attack import summarise
+from ..stability.reports import write_attack
+from .baseline_jobs import baseline_function
+from .workers import Job
+
+
+def report_meta(workbench, iterations: int) -> dict:
+    """The same keys the CLI's `attack` command writes beside the numbers."""
+    source = workbench.network_source
+    network = source.get("name") or os.path.basename(source.get("path", "")) or workbench.net.card.name
+    return {"network": network, "image": workbench.image_source.get("spec", ""),
+            "operator": workbench.op.describe(), "iterations": iterations, "device": str(workbench.device)}
+
+
+def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with_baseline: bool = True) -> bool:
+    """Write the report of the current search into `out_dir` in the background."""
+    search = attack.search
+    if search is None:
+        raise StabviewError("nothing to export yet: run the attack first")
+    if attack.runner.busy:
+        raise StabviewError("pause the attack before exporting (the report needs a fixed r)")
+    out = Path(out_dir)
+    reconstruct = baseline_function() if with_baseline else None
+    meta = report_meta(attack.workbench, attack.iterations)
+    cancelled = search.iteration < attack.iterations
+
+    def work(job: Job):
+        out.mkdir(parents=True, exist_ok=True)
+        if not search.snapshots or search.snapshots[-1].iteration != search.iteration:
+            search.snapshot()          # the final r is always the last column, as in the CLI
+        baseline = None
+        if reconstruct is not None:
+            def baseline(y, op):
+                return reconstruct(op, y, should_stop=job.cancelled).image
+        outcome = summarise(search, baseline, cancelled)
+        return [str(p) for p in write_attack(outcome, out, meta)]
+
+    return attack.runner.submit(Job(work, on_done=on_done, on_error=on_error, name="export"))
+
+
+def export_arrays(path: str | os.PathLike, viewers, workbench) -> Path:
+    """Every array shown in the views, plus d and the mask, as one NPZ (no pickles)."""
+    arrays = {k: v for k, v in viewers.arrays.items() if v is not None}
+    arrays["detail"] = workbench.canvas.image()
+    arrays["mask"] = workbench.op.mask.detach().cpu().numpy()
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        path = path.with_name(path.name + ".npz")
+    np.savez_compressed(path, **arrays)
+    return path

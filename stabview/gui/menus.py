@@ -1,0 +1,107 @@
+"""Menus and actions of the main window: File, Edit, View, Attack, Help, with standard
+shortcuts and status tips. Every action calls a method of the window or of a panel."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+
+def _action(window, text: str, slot, *, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setStatusTip(tip)
+    action.setToolTip(tip or text.replace("…", ""))
+    action.setCheckable(checkable)
+    (action.toggled if checkable else action.triggered).connect(slot)
+    return action
+
+
+def build_menus(window) -> dict[str, QAction]:
+    """Create the menu bar; returns the actions by name (tests and toolbars use them)."""
+    K = QKeySequence.StandardKey
+    a = {
+        "open_image": _action(window, "Open &image…", window.image_panel.open_image_dialog, shortcut=K.Open,
+                              tip="Open a PNG, TIFF, NPY, DICOM or NIfTI image"),
+        "open_model": _action(window, "Open &model…", window.network_panel.open_model_dialog, shortcut="Ctrl+Shift+O",
+                              tip="Open your own network (TorchScript, ONNX or safetensors) with its card"),
+        "save_session": _action(window, "&Save session…", window.save_session_dialog, shortcut=K.Save,
+                                tip="Save network, image, details, sampling, parameters and results"),
+        "open_session": _action(window, "Open s&ession…", window.open_session_dialog, shortcut="Ctrl+Alt+O",
+                                tip="Restore a saved session"),
+        "export_figure": _action(window, "&Export figure (PNG, PDF)…", window.export_figure_dialog,
+                                 shortcut="Ctrl+E", tip="Write the paper-style figure and result.json"),
+        "export_arrays": _action(window, "Export &arrays…", window.export_arrays_dialog, shortcut="Ctrl+Shift+E",
+                                 tip="Save every image shown as NPZ"),
+        "quit": _action(window, "&Quit", window.close, shortcut=K.Quit, tip="Close stabview"),
+        "undo": _action(window, "&Undo detail", window.details_panel.undo, shortcut=K.Undo,
+                        tip="Undo the last stamp or stroke"),
+        "redo": _action(window, "&Redo detail", window.details_panel.redo, shortcut="Ctrl+Shift+Z",
+                        tip="Redo the last undone stamp or stroke"),
+        "preferences": _action(window, "&Preferences…", window.preferences_dialog, shortcut=K.Preferences,
+                               tip="Device, torch threads and theme"),
+        "reset_layout": _action(window, "Reset &layout", window.reset_layout, tip="Put every panel back"),
+        "reset_zoom": _action(window, "Reset &zoom", window.viewers.reset_zoom, shortcut="Ctrl+0",
+                              tip="Show the whole image in every view"),
+        "magnifier": _action(window, "&Magnifier", window.set_magnifier, shortcut="M", checkable=True,
+                             tip="Show an enlarged inset of the pixels under the cursor"),
+        "run": _action(window, "&Run", window.attack_panel.run, shortcut="F5", tip="Run or resume the attack"),
+        "pause": _action(window, "&Pause", window.attack.pause, shortcut="F6", tip="Pause the attack"),
+        "step": _action(window, "S&tep", window.attack_panel.step, shortcut="F10", tip="One attack iteration"),
+        "stop": _action(window, "&Stop", window.attack.stop, shortcut="Shift+F5", tip="Stop the attack"),
+        "reset_attack": _action(window, "R&eset", window.attack.reset, tip="Forget the search"),
+        "snapshot": _action(window, "Sn&apshot", window.attack.take_snapshot, shortcut="Ctrl+K",
+                            tip="Keep the current perturbation"),
+        "guide": _action(window, "&Quick guide", window.show_guide, shortcut=K.HelpContents,
+                         tip="How to run the three tests"),
+        "about": _action(window, "&About stabview", window.show_about, tip="Versions and licence"),
+    }
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addActions([a["open_image"], a["open_model"]])
+    window.recent_menu = file_menu.addMenu("Open &Recent")
+    window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
+    window.recent_menu.triggered.connect(window.open_recent)
+    file_menu.addSeparator()
+    file_menu.addActions([a["save_session"], a["open_session"]])
+    file_menu.addSeparator()
+    file_menu.addActions([a["export_figure"], a["export_arrays"]])
+    file_menu.addSeparator()
+    file_menu.addAction(a["quit"])
+    edit = bar.addMenu("&Edit")
+    edit.addActions([a["undo"], a["redo"]])
+    edit.addSeparator()
+    edit.addAction(a["preferences"])
+    view = bar.addMenu("&View")
+    panels = view.addMenu("&Panels")
+    for dock in window.docks.values():
+        panels.addAction(dock.toggleViewAction())
+    view.addActions([a["reset_layout"], a["reset_zoom"], a["magnifier"]])
+    themes = QActionGroup(window)
+    for name, slot in (("light", window.use_light_theme), ("dark", window.use_dark_theme)):
+        action = _action(window, f"{name.capitalize()} theme", slot, checkable=True,
+                         tip=f"Switch to the {name} theme")
+        themes.addAction(action)
+        view.addAction(action)
+        a[f"theme_{name}"] = action
+    attack = bar.addMenu("&Attack")
+    attack.addActions([a["run"], a["pause"], a["step"], a["stop"]])
+    attack.addSeparator()
+    attack.addActions([a["reset_attack"], a["snapshot"]])
+    help_menu = bar.addMenu("&Help")
+    help_menu.addActions([a["guide"], a["about"]])
+    return a
+
+
+def fill_recent(menu, settings) -> None:
+    """(Re)build File ▸ Open Recent from the settings; each action's data is (kind, path)."""
+    menu.clear()
+    for kind in ("image", "model", "session"):
+        for path in settings.recent(kind):
+            action = menu.addAction(f"{kind}: {os.path.basename(path)}")
+            action.setStatusTip(path)
+            action.setData((kind, path))
+    if menu.isEmpty():
+        menu.addAction("(nothing yet)").setEnabled(False)

@@ -1,0 +1,1 @@
+"""Dock panels of the main window, one module each: network, image, sampling, details, attack, samples."""

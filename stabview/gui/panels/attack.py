@@ -1,0 +1,309 @@
+"""Attack panel: λ, γ, η, τ, iterations, p(x), domain, momentum kind, θ, ROI; presets; controls;
+live curves of Q, ‖r‖/‖x‖ and the network's change; a slider over the snapshots r₁ < r₂ < …"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+from ...errors import StabviewError
+from ...stability.params import DOMAINS, METHODS, PAPER_PRESETS, TARGETS, AttackParams
+from ..theme import CURVE_COLOURS
+from .common import NumberField, ProblemLabel
+
+NUMBERS = (("lam", "λ", "weight of −λ/2‖r‖² in Q: larger keeps r smaller"),
+           ("momentum", "γ", "momentum of the ascent, in [0, 1)"),
+           ("lr", "η", "learning rate of the ascent"),
+           ("init_scale", "τ", "r₀ = τ·U[0,1]ᴺ"))
+
+
+def grown_range(current: tuple[float, float], low: float, high: float) -> tuple[float, float] | None:
+    """A new axis range holding [low, high], or None if `current` already does.
+
+    Ranges grow with headroom (half the span again) so they change rarely: regenerating
+    pyqtgraph's axes is most of a plot's repaint cost, and repaints while an attack runs
+    compete with the worker for the interpreter lock.
+    """
+    lo, hi = current
+    if low >= lo and high <= hi:
+        return None
+    span = max(high - low, 1e-12)
+    return (min(lo, low - 0.5 * span) if low < lo else lo, max(hi, high + 0.5 * span) if high > hi else hi)
+
+
+def snapshot_label(snap: dict, k: int) -> str:
+    return f"r{k + 1}: ‖r‖/‖x‖ = {snap['perturbation_rel']:.2%} (iteration {snap['iteration']})"
+
+
+class AttackPanel(QWidget):
+    """Drives an `AttackRunner`; `snapshotChosen(k)` asks the viewers to show snapshot k (−1: live)."""
+
+    snapshotChosen = Signal(int)
+
+    def __init__(self, attack, workbench, viewers, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.attack, self.workbench, self.viewers = attack, workbench, viewers
+        self.preset = QComboBox()
+        self.preset.setStatusTip("Fill the parameters from the network's card or the paper's Table 1")
+        self.preset.activated.connect(self._preset_chosen)
+        self.fields: dict[str, NumberField] = {}
+        form = QFormLayout()
+        form.addRow("preset", self.preset)
+        grid = QGridLayout()
+        for k, (key, symbol, tip) in enumerate(NUMBERS):
+            field = NumberField(getattr(AttackParams(), key), tip=tip,
+                                maximum=0.999 if key == "momentum" else 1e9)
+            self.fields[key] = field
+            grid.addWidget(QLabel(symbol), k // 2, 2 * (k % 2))
+            grid.addWidget(field, k // 2, 2 * (k % 2) + 1)
+        form.addRow(grid)
+        self.iterations = QSpinBox()
+        self.iterations.setRange(1, 100_000)
+        self.iterations.setValue(100)
+        self.target = QComboBox()
+        self.target.addItems(TARGETS)
+        self.target.setToolTip("p(x): push away from the clean output f(Ax) or from the truth x")
+        self.domain = QComboBox()
+        self.domain.addItems(DOMAINS)
+        self.domain.setToolTip("perturb the image (r) or the measurements (r̃)")
+        self.method = QComboBox()
+        self.method.addItems(METHODS)
+        self.method.setToolTip("momentum kind: heavy-ball (the paper) or Nesterov")
+        self.constrained = QCheckBox("θ")
+        self.constrained.setToolTip("maximise the change with ‖r‖ ≤ θ‖x‖ instead of the λ penalty")
+        self.theta = NumberField(0.03, minimum=1e-9, tip="θ: radius of the ball ‖r‖ ≤ θ‖x‖")
+        self.use_roi = QCheckBox("confine r to a region (box on the x view)")
+        self.use_roi.toggled.connect(self._roi_toggled)
+        self.snapshot_text = QLineEdit()
+        self.snapshot_text.setPlaceholderText("auto: a third and two thirds")
+        self.snapshot_text.setToolTip("iterations whose r is kept, e.g. 20, 50, 80")
+        theta_row = QHBoxLayout()
+        theta_row.addWidget(self.constrained)
+        theta_row.addWidget(self.theta)
+        for combo in (self.target, self.domain, self.method):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        pairs = QGridLayout()            # two settings per row keeps the panel short at 800 px
+        for k, (label, widget) in enumerate((("iterations", self.iterations), ("p(x)", self.target),
+                                             ("domain", self.domain), ("momentum", self.method))):
+            pairs.addWidget(QLabel(label), k // 2, 2 * (k % 2))
+            pairs.addWidget(widget, k // 2, 2 * (k % 2) + 1)
+        form.addRow(pairs)
+        form.addRow("constrained", theta_row)
+        form.addRow("snapshots at", self.snapshot_text)
+        form.addRow(self.use_roi)
+        self.buttons: dict[str, QPushButton] = {}
+        button_row = QGridLayout()
+        for key, text, tip in (("run", "Run", "Run or resume the search (F5)"),  # two rows
+                               ("pause", "Pause", "Pause after the current step"),
+                               ("step", "Step", "One iteration (F10)"),
+                               ("reset", "Reset", "Forget the search and start again from r₀"),
+                               ("snapshot", "Snapshot", "Keep the current r as a snapshot")):
+            button = QPushButton(text)
+            button.setStatusTip(tip)
+            button.setToolTip(tip)
+            self.buttons[key] = button
+            button_row.addWidget(button, (len(self.buttons) - 1) // 3, (len(self.buttons) - 1) % 3)
+        self.buttons["run"].clicked.connect(self.run)
+        self.buttons["pause"].clicked.connect(attack.pause)
+        self.buttons["step"].clicked.connect(self.step)
+        self.buttons["reset"].clicked.connect(attack.reset)
+        self.buttons["snapshot"].clicked.connect(attack.take_snapshot)
+        self.progress = QLabel("not started")
+        self.progress.setWordWrap(True)
+        self.problem = ProblemLabel()
+        self.objective_plot = pg.PlotWidget(title="Q(r)")
+        self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
+        for plot in (self.objective_plot, self.percent_plot):
+            plot.setMinimumHeight(120)
+            plot.setMaximumHeight(170)
+            plot.disableAutoRange()
+            plot.setMouseEnabled(False, False)
+            plot.setLabel("bottom", "iteration")
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+        self.percent_plot.addLegend(offset=(5, 5))
+        self.curve_q = self.objective_plot.plot(pen=pg.mkPen(CURVE_COLOURS["objective"], width=2))
+        self.curve_r = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["perturbation"], width=2), name="‖r‖/‖x‖")
+        self.curve_f = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["change"], width=2), name="‖Δf‖/‖f‖")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setStatusTip("Scrub the kept perturbations r₁ < r₂ < … (right end: the current r)")
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.slider_label = QLabel("current r")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(button_row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.objective_plot, 1)
+        layout.addWidget(self.percent_plot, 1)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.slider_label)
+        self._roi_item = None
+        self._fitted: dict = {}
+        attack.updated.connect(self.show_view)
+        attack.stateChanged.connect(self._state_changed)
+        attack.snapshotsChanged.connect(self._snapshots_changed)
+        attack.failed.connect(self.problem.show_problem)
+        workbench.networkChanged.connect(self.refresh_presets)
+        self.refresh_presets()
+        self._state_changed("idle")
+
+    # --- parameters --------------------------------------------------------------------------
+    def refresh_presets(self) -> None:
+        """Card preset first (the tuned values), then the paper's; the card's is applied."""
+        self.preset.clear()
+        net = self.workbench.net
+        if net is not None and net.card.attack_preset:
+            self.preset.addItem(f"card: {net.card.name} (tuned)", dict(net.card.attack_preset))
+        for name, params in PAPER_PRESETS.items():
+            self.preset.addItem(f"paper: {name}", {**params.to_dict(), "iterations": 100})
+        if net is not None and not net.card.attack_preset and net.card.name in PAPER_PRESETS:
+            self.preset.setCurrentIndex(list(PAPER_PRESETS).index(net.card.name))
+        self._preset_chosen(self.preset.currentIndex())
+
+    def _preset_chosen(self, index: int) -> None:
+        data = self.preset.itemData(index) or {}
+        self.set_params(AttackParams.from_dict(data), int(data.get("iterations", self.iterations.value())))
+
+    def set_params(self, params: AttackParams, iterations: int | None = None) -> None:
+        for key, field in self.fields.items():
+            field.set_value(getattr(params, key))
+        self.target.setCurrentText(params.target)
+        self.domain.setCurrentText(params.domain)
+        self.method.setCurrentText(params.method)
+        self.constrained.setChecked(params.constraint is not None)
+        if params.constraint is not None:
+            self.theta.set_value(params.constraint)
+        if iterations is not None:
+            self.iterations.setValue(iterations)
+
+    def params(self) -> AttackParams:
+        """The parameters as entered; raises StabviewError naming the bad field."""
+        values = {}
+        for key, field in self.fields.items():
+            value = field.value()
+            if value is None:
+                raise StabviewError(f"{dict((k, s) for k, s, _ in NUMBERS)[key]} is not a valid number")
+            values[key] = value
+        theta = self.theta.value() if self.constrained.isChecked() else None
+        if self.constrained.isChecked() and theta is None:
+            raise StabviewError("θ must be a number > 0")
+        return AttackParams(target=self.target.currentText(), domain=self.domain.currentText(),
+                            method=self.method.currentText(), constraint=theta,
+                            seed=int(self.workbench.sampling.get("seed", 0)), **values)
+
+    def snapshot_iterations(self) -> tuple[int, ...]:
+        n = self.iterations.value()
+        text = self.snapshot_text.text().strip()
+        if not text:
+            return tuple(sorted({max(1, n // 3), max(1, 2 * n // 3)}))
+        try:
+            return tuple(sorted({int(v) for v in text.replace(";", ",").split(",") if v.strip()}))
+        except ValueError:
+            raise StabviewError(f"snapshots: expected iterations like 20, 50, got '{text}'") from None
+
+    def roi_mask(self) -> np.ndarray | None:
+        if not self.use_roi.isChecked() or self._roi_item is None:
+            return None
+        h, w = self.workbench.shape
+        (x0, y0), (sx, sy) = self._roi_item.pos(), self._roi_item.size()
+        mask = np.zeros((h, w), bool)
+        r0, r1 = max(0, int(round(y0))), min(h, int(round(y0 + sy)))
+        c0, c1 = max(0, int(round(x0))), min(w, int(round(x0 + sx)))
+        mask[r0:r1, c0:c1] = True
+        return mask
+
+    def _roi_toggled(self, on: bool) -> None:
+        box = self.viewers.boxes["x"]
+        if on and self._roi_item is None:
+            h, w = self.workbench.shape
+            self._roi_item = pg.RectROI((w / 4, h / 4), (w / 2, h / 2), pen=pg.mkPen((255, 200, 0), width=2))
+            box.addItem(self._roi_item)
+        elif not on and self._roi_item is not None:
+            box.removeItem(self._roi_item)
+            self._roi_item = None
+
+    def configure(self) -> bool:
+        try:
+            self.attack.configure(self.params(), self.iterations.value(), self.snapshot_iterations(),
+                                  self.roi_mask())
+        except StabviewError as exc:
+            self.problem.show_problem(str(exc))
+            return False
+        self.problem.show_problem("")
+        return True
+
+    # --- commands ------------------------------------------------------------------------------
+    def run(self) -> bool:
+        return self.configure() and self.attack.run()
+
+    def step(self) -> bool:
+        return self.configure() and self.attack.step()
+
+    # --- live display --------------------------------------------------------------------------
+    def show_view(self, view) -> None:
+        history = view.history
+        if history:
+            n = len(history)
+            its = np.fromiter((h["iteration"] for h in history), float, n)
+            q = np.fromiter((h["objective"] for h in history), float, n)
+            r = 100 * np.fromiter((h["perturbation_rel"] for h in history), float, n)
+            f = 100 * np.fromiter((h["network_change_rel"] for h in history), float, n)
+            self.curve_q.setData(its, q)
+            self.curve_r.setData(its, r)
+            self.curve_f.setData(its, f)
+            self._fit(self.objective_plot, its, q)
+            self._fit(self.percent_plot, its, np.concatenate([r, f]))
+            last = history[-1]
+            self.progress.setText(
+                f"iteration {view.iteration} / {self.attack.iterations}: ‖r‖/‖x‖ {last['perturbation_rel']:.2%}, "
+                f"network change {last['network_change_rel']:.1%}, PSNR {last['psnr']:.1f} dB")
+
+    def _fit(self, plot, its: np.ndarray, values: np.ndarray) -> None:
+        x_range = (0.0, float(max(self.attack.iterations, its.max() + 1)))
+        if tuple(plot.viewRange()[0]) != x_range:
+            plot.setXRange(*x_range, padding=0)
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            lo, hi = plot.viewRange()[1]
+            new = grown_range((lo, hi) if self._fitted.get(id(plot)) else (np.inf, -np.inf),
+                              float(finite.min()), float(finite.max()))
+            if new is not None:
+                self._fitted[id(plot)] = True
+                plot.setYRange(*new, padding=0)
+
+    def _state_changed(self, state: str) -> None:
+        running = state == "running"
+        self.buttons["run"].setEnabled(not running)
+        self.buttons["step"].setEnabled(not running)
+        self.buttons["pause"].setEnabled(running)
+        self.buttons["snapshot"].setEnabled(state != "idle")
+        if state == "idle":
+            self._fitted = {}
+            self.progress.setText("not started")
+            for curve in (self.curve_q, self.curve_r, self.curve_f):
+                curve.setData([], [])
+
+    def _snapshots_changed(self) -> None:
+        n = len(self.attack.snapshots)
+        at_end = self.slider.value() == self.slider.maximum()
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, n)
+        if at_end:
+            self.slider.setValue(n)
+        self.slider.blockSignals(False)
+        self._slider_moved(self.slider.value())
+
+    def _slider_moved(self, value: int) -> None:
+        snaps = self.attack.snapshots
+        if value < len(snaps):
+            self.slider_label.setText(snapshot_label(snaps[value], value))
+            self.snapshotChosen.emit(value)
+        else:
+            self.slider_label.setText("current r" + (f" ({len(snaps)} kept)" if snaps else ""))
+            self.snapshotChosen.emit(-1)

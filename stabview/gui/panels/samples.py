@@ -1,0 +1,224 @@
+"""More-samples panel (test 3): PSNR against the rate for the network, the baseline and the
+linear reconstruction, computed in the background; click a point to see that reconstruction."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from ...errors import StabviewError
+from ...stability.samples import sweep
+from ..baseline_jobs import baseline_function
+from ..theme import CURVE_COLOURS, TRAINED_COLOUR
+from ..workers import Job, JobRunner
+from .common import ProblemLabel
+
+DEFAULT_RATES = (0.1, 0.15, 0.2, 0.25, 0.33, 0.4, 0.5, 0.6)
+DEFAULT_VIEWS = (25, 50, 100, 200, 500, 1000)
+
+
+class SamplesPanel(QWidget):
+    """Runs `stability.samples.sweep` in a worker; the plot fills in as results arrive."""
+
+    def __init__(self, workbench, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.workbench = workbench
+        self.runner = JobRunner("samples", lambda: workbench.settings.threads, self)
+        self.view_runner = JobRunner("samples-view", lambda: workbench.settings.threads, self)
+        self.rates_edit = QLineEdit()
+        self.rates_edit.setToolTip("comma-separated rates (MRI) or numbers of views (CT); empty: defaults")
+        self.with_baseline = QCheckBox("baseline")
+        self.with_baseline.setToolTip("include the compressed-sensing baseline (slow: seconds per point)")
+        self.with_baseline.setChecked(baseline_function() is not None)
+        self.with_baseline.setEnabled(baseline_function() is not None)
+        self.run_button = QPushButton("Run sweep")
+        self.run_button.setStatusTip("Test 3: PSNR against the sampling rate over nested masks")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(220)
+        self.plot.setLabel("bottom", "subsampling rate")
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.setLabel("left", "PSNR (dB)")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.addLegend(offset=(-5, 5))
+        self.trained_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(TRAINED_COLOUR, width=2),
+                                            label="trained", labelOpts={"position": 0.95, "color": TRAINED_COLOUR})
+        self.plot.addItem(self.trained_line)
+        self.series: dict[str, tuple] = {}
+        self.picked = pg.ImageView()
+        self.picked.ui.histogram.hide()
+        self.picked.ui.roiBtn.hide()
+        self.picked.ui.menuBtn.hide()
+        self.picked.setMinimumHeight(160)
+        self.picked_label = QLabel("click a point to see that reconstruction")
+        self.problem = ProblemLabel()
+        self.result = None
+        row = QHBoxLayout()
+        row.addWidget(QLabel("rates"))
+        row.addWidget(self.rates_edit, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.with_baseline)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.plot, 2)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.picked, 1)
+        layout.addWidget(self.picked_label)
+        self.runner.busyChanged.connect(self._busy)
+        workbench.networkChanged.connect(self._network_changed)
+
+    # --- the sweep ------------------------------------------------------------------------------
+    def rates(self) -> list[float]:
+        op = self.workbench.op
+        text = self.rates_edit.text().strip()
+        try:
+            values = [float(v) for v in text.split(",") if v.strip()] if text else None
+        except ValueError:
+            raise StabviewError(f"rates: expected numbers like 0.1, 0.25, got '{text}'") from None
+        if op.modality == "radon":
+            n_full = op.mask.numel()
+            views = values or [v for v in DEFAULT_VIEWS if v <= n_full]
+            return sorted({v / n_full for v in views})
+        trained = self.workbench.net.card.rate if self.workbench.net is not None else op.rate
+        return sorted(set(values or DEFAULT_RATES) | ({round(trained, 4)} if not values else set()))
+
+    def run(self) -> bool:
+        wb = self.workbench
+        try:
+            error = wb.compatibility_error()
+            if error:
+                raise StabviewError(error)
+            rates = self.rates()
+        except StabviewError as exc:
+            self.problem.show_problem(str(exc))
+            return False
+        net, op, card = wb.net, wb.op, wb.net.card
+        images = wb.image()[None].to(wb.device)
+        recs = {"network": lambda y, o: net(y, o)}
+        baseline = baseline_function() if self.with_baseline.isChecked() else None
+        linear = "FBP" if op.modality == "radon" else "zero-filled"
+        recs[linear] = lambda y, o: o.warm_start(y)
+
+        def work(job: Job):
+            runs = dict(recs)
+            if baseline is not None:
+                runs["baseline"] = lambda y, o: baseline(o, y, should_stop=job.cancelled).image
+            result = None
+            warnings.simplefilter("ignore", RuntimeWarning)   # means of rates not reached yet are NaN
+            for done, total, result in sweep(runs, op, images, rates, trained_rate=card.rate,
+                                             accepts_other_rates=card.accepts_other_rates,
+                                             network_name=card.name):
+                job.publish((done, total, result.summary()))
+                if job.cancelled():
+                    break
+            return result.summary() if result is not None else None
+
+        self.problem.show_problem("")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._clear_series()
+        return self.runner.submit(Job(work, on_done=self._finished, on_error=self._failed,
+                                      on_progress=self._progressed, name="sweep"))
+
+    def _progressed(self, value) -> None:
+        done, total, summary = value
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.show_summary(summary)
+
+    def _finished(self, summary) -> None:
+        if summary is not None:
+            self.result = summary
+            self.show_summary(summary)
+
+    def _failed(self, message: str) -> None:
+        self.problem.show_problem(message)
+
+    def _busy(self, busy: bool) -> None:
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def _network_changed(self) -> None:
+        net = self.workbench.net
+        if net is not None:
+            self.trained_line.setValue(net.card.rate)
+        self._clear_series()
+        self.result = None
+
+    # --- plot -----------------------------------------------------------------------------------
+    def _clear_series(self) -> None:
+        for curve, points in self.series.values():
+            self.plot.removeItem(curve)
+            self.plot.removeItem(points)
+        self.series.clear()
+        self.plot.plotItem.legend.clear()
+
+    def show_summary(self, summary: dict) -> None:
+        """Draw (or update) one line with clickable points per reconstructor."""
+        rates = np.asarray(summary["rates"], float)
+        colours = {"network": CURVE_COLOURS["network"], "baseline": CURVE_COLOURS["baseline"]}
+        for name, values in summary.items():
+            if not isinstance(values, dict) or "psnr_mean" not in values:
+                continue
+            mean = np.asarray([np.nan if v is None else v for v in values["psnr_mean"]], float)
+            colour = colours.get(name, CURVE_COLOURS["linear"])
+            if name not in self.series:
+                curve = self.plot.plot(pen=pg.mkPen(colour, width=2), name=name)
+                points = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(colour), pen=pg.mkPen(None), hoverable=True)
+                points.sigClicked.connect(self._point_clicked)
+                self.plot.addItem(points)
+                self.series[name] = (curve, points)
+            curve, points = self.series[name]
+            ok = np.isfinite(mean)
+            curve.setData(rates[ok], mean[ok])
+            points.setData([{"pos": (r, m), "data": (name, float(r))} for r, m in zip(rates[ok], mean[ok])])
+        if summary.get("trained_rate") is not None:
+            self.trained_line.setValue(summary["trained_rate"])
+
+    def _point_clicked(self, item, points, ev=None) -> None:
+        if points is None or len(points) == 0:
+            return
+        name, rate = points[0].data()
+        self.show_reconstruction(name, rate)
+
+    def show_reconstruction(self, name: str, rate: float) -> bool:
+        """Reconstruct the image at `rate` with `name` in the background and show it here."""
+        wb = self.workbench
+        net, op, x = wb.net, wb.op.with_rate(rate), wb.image()[None].to(wb.device)
+        baseline = baseline_function()
+
+        def work(job: Job):
+            import torch
+            with torch.no_grad():
+                y = op.forward(x)
+                if name == "network":
+                    out = net(y, op)
+                elif name == "baseline" and baseline is not None:
+                    out = baseline(op, y, should_stop=job.cancelled).image
+                else:
+                    out = op.warm_start(y)
+            return name, rate, out[0].abs().cpu().numpy().copy()
+
+        self.picked_label.setText(f"reconstructing ({name}, rate {rate:.3f}) …")
+        return self.view_runner.submit(Job(work, on_done=self._show_picked, on_error=self._failed, name="point"))
+
+    def _show_picked(self, value) -> None:
+        name, rate, image = value
+        self.picked.setImage(image, levels=(0, max(float(image.max()), 1e-6)))
+        self.picked_label.setText(f"{name} at rate {rate:.3f}")
+        self.picked_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,0 +1,67 @@
+"""Fixtures for the window's tests: private settings (one torch thread), a small real network
+loaded from a model file like a user's, and windows that are closed cleanly afterwards."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from stabview.gui.settings import Settings
+from stabview.networks import zoo
+
+from .networks import write_small_network
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("STABVIEW_STATE_DIR", str(tmp_path / "state"))
+    s = Settings(str(tmp_path / "settings.ini"))
+    s.threads = 1
+    return s
+
+
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory):
+    return write_small_network(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture
+def small_net(model_file):
+    return zoo.load(str(model_file))
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    from stabview.gui.main_window import MainWindow
+    windows = []
+
+    def make(network=None, load_defaults: bool = False, **kwargs):
+        window = MainWindow(kwargs.pop("settings", settings), network=network, load_defaults=load_defaults)
+        window.show()                  # closed by this fixture, not qtbot: runners must stop first
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if window.isVisible():
+            window.close_without_asking()
+        for runner in window.runners():
+            runner.shutdown()
+        # delete the C++ side now, while the Python side is whole: left to the garbage
+        # collector, a half-collected pyqtgraph LabelItem can be asked for its size hint
+        window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def window(make_window, model_file, qtbot):
+    """A window with the small network opened from its file (as a user would) and f(Ax) shown."""
+    w = make_window()
+    w.network_panel.open_model(str(model_file))
+    qtbot.waitUntil(lambda: w.viewers.image_of("network_clean") is not None, timeout=10000)
+    return w
+
+
+def wait_idle(qtbot, window, timeout=20000):
+    qtbot.waitUntil(lambda: not any(r.busy for r in window.runners()), timeout=timeout)

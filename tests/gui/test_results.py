@@ -1,0 +1,112 @@
+"""More samples, sessions (save, reopen, autosave) and export, driven through the window."""
+
+import json
+
+import numpy as np
+import pytest
+
+from stabview.session import Session, autosave_path
+from stabview.stability.reports import attack_result
+
+from .conftest import wait_idle
+
+
+def attack_for(window, qtbot, iterations=6):
+    panel = window.attack_panel
+    panel.fields["lr"].set_value(0.05)
+    panel.iterations.setValue(iterations)
+    panel.snapshot_text.setText("2, 4")
+    assert panel.run()
+    qtbot.waitUntil(lambda: window.attack.state == "finished", timeout=20000)
+
+
+def test_sweep_plots_psnr_against_rate_and_points_show_reconstructions(window, qtbot):
+    panel = window.samples_panel
+    panel.rates_edit.setText("0.2, 0.4, 0.6")
+    assert panel.run()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
+    assert panel.result["rates"] == [0.2, 0.4, 0.6]
+    assert {"network", "zero-filled"} <= set(panel.series)
+    assert panel.progress.value() == panel.progress.maximum() > 0
+    assert panel.trained_line.value() == pytest.approx(0.33)
+    points = panel.series["network"][1].points()
+    assert len(points) == 3
+    panel._point_clicked(panel.series["network"][1], [points[1]])
+    qtbot.waitUntil(lambda: panel.picked.getImageItem().image is not None, timeout=10000)
+    assert "0.400" in panel.picked_label.text()
+
+
+def test_sweep_can_be_cancelled(window, qtbot):
+    panel = window.samples_panel
+    panel.rates_edit.setText(", ".join(f"{r:.2f}" for r in np.linspace(0.1, 0.9, 30)))
+    panel.run()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=20000)
+    assert panel.run_button.isEnabled()
+
+
+def test_save_and_reopen_a_session_restores_everything(window, make_window, tmp_path, qtbot):
+    window.sampling_panel.set_rate(0.4)
+    window.details_panel.stamp_at(12, 20)
+    attack_for(window, qtbot)
+    window.details_panel.show_results({"network": {"verdict": "lost", "correlation": 0.1, "contrast": 0.0}})
+    path = window.save_session(str(tmp_path / "study.json"))
+    saved = Session.open(path)
+    assert saved.network["path"].endswith("tiny-cascade.safetensors")
+    assert "attack_r" in saved.arrays and len(saved.snapshots) == 2
+
+    other = make_window()
+    assert other.open_session(path)
+    qtbot.waitUntil(lambda: other.attack.state == "finished" and other.attack.search is not None, timeout=20000)
+    wait_idle(qtbot, other)
+    assert other.workbench.op.rate == pytest.approx(window.workbench.op.rate)
+    np.testing.assert_array_equal(other.workbench.canvas.image(), window.workbench.canvas.image())
+    assert other.attack.search.iteration == window.attack.search.iteration
+    np.testing.assert_allclose(other.attack.search.r.numpy(), window.attack.search.r.numpy())
+    assert [s["iteration"] for s in other.attack.snapshots] == [2, 4]
+    assert other.attack_panel.iterations.value() == 6
+    assert "lost" in other.details_panel.verdict.text()
+    # resuming continues the same trajectory as the original would
+    for w in (window, other):
+        w.attack_panel.iterations.setValue(8)
+        w.attack_panel.run()
+        qtbot.waitUntil(lambda w=w: w.attack.state == "finished", timeout=20000)
+    np.testing.assert_allclose(other.attack.search.r.numpy(), window.attack.search.r.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_autosave_writes_a_session_that_opens(window, qtbot):
+    window.details_panel.stamp_at(16, 16)
+    window.autosave()
+    session = Session.open(autosave_path())
+    assert session.details["operations"][0]["content"] == "heart"
+    wait_idle(qtbot, window)
+    window.close()
+    assert window.settings.clean_exit
+
+
+def test_export_writes_the_cli_report(window, tmp_path, qtbot):
+    assert not window.export_figure(str(tmp_path / "early"))          # nothing to export yet
+    attack_for(window, qtbot)
+    out = tmp_path / "report"
+    assert window.export_figure(str(out))
+    qtbot.waitUntil(lambda: (out / "attack.pdf").exists() and bool(window.last_export), timeout=60000)
+    result = json.loads((out / "result.json").read_text())
+    # the same keys as `stabview attack --out`, built by the same function
+    cli_keys = set(attack_result(_outcome_like(result), {"network": "", "image": "", "operator": {},
+                                                         "iterations": 0, "device": ""}))
+    assert cli_keys <= set(result)
+    assert result["test"] == "attack" and result["iterations_run"] == 6
+    assert (out / "attack.png").stat().st_size > 1000 and (out / "arrays.npz").exists()
+    arrays = tmp_path / "views.npz"
+    from stabview.gui.exporting import export_arrays
+    with np.load(export_arrays(arrays, window.viewers, window.workbench)) as saved:
+        assert {"x", "network", "detail", "mask"} <= set(saved.files)
+
+
+def _outcome_like(result):
+    """An object with the fields attack_result reads, to list the CLI's keys."""
+    from types import SimpleNamespace
+
+    from stabview.stability.params import AttackParams
+    return SimpleNamespace(numbers={k: result[k] for k in ("perturbation_rel", "network_change_rel")},
+                           cancelled=False, params=AttackParams(), snapshots=[], history=[])

@@ -99,3 +99,12 @@ def test_zoo_command_lists_the_networks(capsys):
     assert code == (0 if SHIPPED else 1)
     for name in SHIPPED:
         assert name in table
+
+
+def test_all_six_networks_of_the_paper_are_shipped():
+    assert SHIPPED == list(zoo.ORDER)
+
+
+def test_the_zoo_fits_its_size_budget():
+    total = sum((zoo.zoo_dir() / name / "weights.safetensors").stat().st_size for name in SHIPPED)
+    assert total <= 60e6

@@ -48,6 +48,11 @@ class Comparison(QObject):
         self.baseline.progressed.connect(self._baseline_progress)
         self._clear_perturbed()
 
+    def stop(self) -> None:
+        """No more background work (the window is closing)."""
+        self._debounce.stop()
+        self.baseline.hold(True)
+
     # --- x and the clean reconstructions ----------------------------------------------------------
     def _x_changed(self) -> None:
         self.show("x", self.workbench.image().numpy())

@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
         self._unsaved = True
         self.autosave()
         self.settings.save_layout(self.saveGeometry(), self.saveState())
+        self.comparison.stop()
         for runner in self.runners():
             runner.shutdown()
         self._autosave.stop()

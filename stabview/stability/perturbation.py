@@ -87,6 +87,7 @@ class PerturbationSearch:
         self.snapshots: list[Snapshot] = []
         self.history: list[AttackState] = []
         self.iteration = 0
+        self.last_output: torch.Tensor | None = None
         with torch.no_grad(), frozen(net):
             self.y = op.forward(self.x)
             self.clean = checked_output(net(self.y, op), op, "f(Ax)")
@@ -202,6 +203,7 @@ class PerturbationSearch:
             else:
                 out, objective, direction = self._evaluate(self.r)
         state = self._state(out, objective, self.r)
+        self.last_output = out   # f(y + A r) for the r of this state, for viewers (no extra forward)
         if self.iteration in self.snapshot_at:
             self.snapshot()
         self.v = p.momentum * self.v + p.lr * direction

@@ -38,6 +38,10 @@ def make_window(qtbot, settings):
 
     def make(network=None, load_defaults: bool = False, **kwargs):
         window = MainWindow(kwargs.pop("settings", settings), network=network, load_defaults=load_defaults)
+        # a debounced preview can start just before a test closes the window: answer the
+        # "stop and quit?" question with yes instead of blocking on a dialog (tests that
+        # check the question replace this)
+        window.confirm = lambda title, text: True
         window.show()                  # closed by this fixture, not qtbot: runners must stop first
         windows.append(window)
         return window

@@ -29,6 +29,13 @@ def _numbers(text: str, kind):
         raise StabviewError(f"expected comma-separated numbers, got '{text}'") from None
 
 
+def _with_trained(rates, trained: float) -> list[float]:
+    """The default rates plus the trained one, unless a default already lies within 0.005 of it."""
+    if min(abs(r - trained) for r in rates) < 0.005:
+        return list(rates)
+    return sorted([*rates, round(trained, 4)])
+
+
 def run(args) -> int:
     import torch
 
@@ -45,7 +52,7 @@ def run(args) -> int:
         views = _numbers(args.views, int) if args.views else list(DEFAULT_VIEWS)
         rates = [v / n_full for v in views]
     else:
-        rates = _numbers(args.rates, float) if args.rates else sorted(set(DEFAULT_RATES) | {round(op.rate, 4)})
+        rates = _numbers(args.rates, float) if args.rates else _with_trained(DEFAULT_RATES, op.rate)
     names = args.images.split(",") if args.images else [args.image]
     images = torch.cat([load_image_or_sample(n.strip(), op.image_shape)[None] for n in names]).to(device)
     recs = {"network": lambda y, o: net(y, o)}

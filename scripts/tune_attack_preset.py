@@ -55,7 +55,7 @@ def main() -> None:
     lo, hi = (float(v) for v in args.target.split(","))
     base = paper_preset(net.card.name)
     found = []
-    for lam in [base.lam * 10.0 ** k for k in range(1, -4, -1)]:
+    for lam in [base.lam * 10.0 ** k for k in range(1, -6, -1)]:
         for lr in [base.lr * 10 ** (k / 2) for k in range(-4, 3)]:
             params = base.with_(lam=lam, lr=lr)
             result = trial(net, op, x, params, args.iterations, ceiling=hi)

@@ -71,12 +71,16 @@ def main() -> None:
 
 def write_table(out: Path, names: list[str]) -> None:
     lines = ["# Stability tests on the shipped zoo", "",
-             "Made by `python scripts/zoo_report.py`; every number comes from the result.json beside it.", "",
+             "Made by `python scripts/zoo_report.py`; every number comes from the result.json beside it "
+             "(the arrays.npz and PDF files it also writes are not kept in the repository).", "",
              "## Test 1: worst-case perturbations", "",
              "| network | run | ‖r‖/‖x‖ | network change | baseline change | ratio | random noise, same norm |",
              "|---|---|---|---|---|---|---|"]
+    from stabview.networks import zoo
     for name in names:
-        for job, label in (("attack", "tuned preset"), ("attack-theta3", "θ = 3%"), ("attack-theta5", "θ = 5%")):
+        source = (zoo.card_of(name).attack_preset or {}).get("source", "")
+        preset = "tuned preset" if source.startswith("tuned") else "paper preset"
+        for job, label in (("attack", preset), ("attack-theta3", "θ = 3%"), ("attack-theta5", "θ = 5%")):
             r = load(out / name / job / "result.json")
             if r:
                 ratio = f"{r['change_ratio']:.1f}×" if r.get("change_ratio") else "—"
@@ -98,7 +102,7 @@ def write_table(out: Path, names: list[str]) -> None:
     for name in names:
         r = load(out / name / "samples" / "result.json")
         if not r:
-            lines.append(f"- {name}: trained for one fixed sampling pattern; the test does not apply.")
+            lines += [f"- {name}: trained for one fixed sampling pattern; the test does not apply.", ""]
             continue
         series = [k for k in r if isinstance(r[k], dict) and "psnr_mean" in r[k]]
         lines.append(f"**{name}** (trained rate {r['trained_rate']:.3f}; figure `{name}/samples/samples.png`)")

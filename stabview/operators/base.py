@@ -15,6 +15,18 @@ from ..errors import DtypeMismatch, MaskError, ShapeMismatch
 from .masks import MaskSpec
 
 
+def as_bool_mask(mask, what: str) -> torch.Tensor:
+    """A mask given as bool or 0/1 values, as a bool tensor that keeps at least one sample."""
+    mask = torch.as_tensor(mask)
+    if mask.dtype != torch.bool:
+        if mask.is_complex() or not torch.all((mask == 0) | (mask == 1)):
+            raise DtypeMismatch(f"a {what} mask must hold only 0/1 or True/False")
+        mask = mask.bool()
+    if not bool(mask.any()):
+        raise MaskError(f"the {what} mask keeps no samples")
+    return mask
+
+
 class LinearOperator(ABC):
     """A linear sampling operator A with adjoint A* and a linear warm start H."""
 
@@ -51,9 +63,9 @@ class LinearOperator(ABC):
         """Shape of one measurement, without the batch dimension."""
 
     @property
-    @abstractmethod
     def mask(self) -> torch.Tensor:
-        """The sampling pattern Ω as a bool tensor."""
+        """The sampling pattern Ω as a bool tensor (every operator keeps it in `_mask`)."""
+        return self._mask
 
     @property
     def rate(self) -> float:
@@ -61,9 +73,9 @@ class LinearOperator(ABC):
         return float(self.mask.float().mean())
 
     @property
-    @abstractmethod
     def device(self) -> torch.device:
         """Where the operator's tensors live."""
+        return self._mask.device
 
     @abstractmethod
     def to(self, device: torch.device | str) -> "LinearOperator":

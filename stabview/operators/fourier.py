@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import DtypeMismatch, ShapeMismatch
-from .base import LinearOperator
+from .base import LinearOperator, as_bool_mask
 from .fft import fft2c, ifft2c
 from .masks import MaskSpec
 
@@ -17,13 +17,7 @@ def check_kspace_mask(mask: torch.Tensor, shape: tuple[int, int] | None = None) 
         raise ShapeMismatch(f"a k-space mask is (H, W), got shape {tuple(mask.shape)}")
     if shape is not None and tuple(mask.shape) != tuple(shape):
         raise ShapeMismatch(f"mask is {tuple(mask.shape)} but the images are {tuple(shape)}")
-    if mask.dtype != torch.bool:
-        if mask.is_complex() or not torch.all((mask == 0) | (mask == 1)):
-            raise DtypeMismatch("a k-space mask must hold only 0/1 or True/False")
-        mask = mask.bool()
-    if not bool(mask.any()):
-        raise ShapeMismatch("the k-space mask keeps no samples")
-    return mask
+    return as_bool_mask(mask, "k-space")
 
 
 class FourierOperator(LinearOperator):
@@ -58,14 +52,6 @@ class FourierOperator(LinearOperator):
     @property
     def measurement_shape(self) -> tuple[int, ...]:
         return self.image_shape
-
-    @property
-    def mask(self) -> torch.Tensor:
-        return self._mask
-
-    @property
-    def device(self) -> torch.device:
-        return self._mask.device
 
     def to(self, device) -> "FourierOperator":
         return FourierOperator(self._mask.to(device), spec=self.spec)

@@ -67,14 +67,6 @@ class MultiCoilOperator(LinearOperator):
     def measurement_shape(self) -> tuple[int, ...]:
         return (self.n_coils, *self.image_shape)
 
-    @property
-    def mask(self) -> torch.Tensor:
-        return self._mask
-
-    @property
-    def device(self) -> torch.device:
-        return self._mask.device
-
     def to(self, device) -> "MultiCoilOperator":
         return MultiCoilOperator(self._mask.to(device), self.maps.to(device), spec=self.spec)
 

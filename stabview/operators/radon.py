@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import DtypeMismatch, MaskError, ShapeMismatch, StabviewError
-from .base import LinearOperator
+from .base import LinearOperator, as_bool_mask
 from .fbp import check_filter, filter_sinogram
 from .masks import MaskSpec
 from .radon_geometry import RadonGeometry
@@ -35,13 +35,7 @@ def check_angle_mask(mask, n_full: int) -> torch.Tensor:
     if mask.dim() != 1 or mask.shape[0] != n_full:
         raise ShapeMismatch(f"a Radon mask is a bool vector over the {n_full} views of the full "
                             f"set, got shape {tuple(mask.shape)}")
-    if mask.dtype != torch.bool:
-        if mask.is_complex() or not torch.all((mask == 0) | (mask == 1)):
-            raise DtypeMismatch("a Radon mask must hold only 0/1 or True/False")
-        mask = mask.bool()
-    if not bool(mask.any()):
-        raise MaskError("the Radon mask keeps no views")
-    return mask
+    return as_bool_mask(mask, "Radon view")
 
 
 class RadonOperator(LinearOperator):
@@ -144,14 +138,6 @@ class RadonOperator(LinearOperator):
     @property
     def measurement_shape(self) -> tuple[int, ...]:
         return (self.n_views, self.n_detectors)
-
-    @property
-    def mask(self) -> torch.Tensor:
-        return self._mask
-
-    @property
-    def device(self) -> torch.device:
-        return self._mask.device
 
     def to(self, device) -> "RadonOperator":
         return RadonOperator(self.image_shape, self._mask.to(device), n_full=self.n_full,

@@ -23,7 +23,7 @@ from .dialogs import GuideDialog, PreferencesDialog, show_about
 from .levels import LevelsBar
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
-from .panels.image import ImagePanel, accepted_files
+from .panels.image import ImageDropTarget, ImagePanel
 from .panels.network import NetworkPanel
 from .panels.sampling import SamplingPanel
 from .panels.samples import SamplesPanel
@@ -38,7 +38,7 @@ AUTOSAVE_MS = 20_000
 SESSION_FILTER = "stabview session (*.json)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ImageDropTarget, QMainWindow):
     """See the module docstring; `confirm` is the one place that asks the user yes/no."""
 
     def __init__(self, settings: Settings | None = None, *, network=None, load_defaults: bool = True):
@@ -182,15 +182,8 @@ class MainWindow(QMainWindow):
                            "finished": "attack finished", "idle": ""}[state])
 
     # --- files ---------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event):
-        if accepted_files(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):
-        files = accepted_files(event.mimeData())
-        if files:
-            event.acceptProposedAction()
-            self.image_panel.open_image(files[0])
+    def open_dropped(self, path: str) -> None:
+        self.image_panel.open_image(path)
 
     def fill_recent_menu(self) -> None:
         menus.fill_recent(self.recent_menu, self.settings)

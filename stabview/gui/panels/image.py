@@ -36,7 +36,21 @@ def accepted_files(mime) -> list[str]:
     return [p for p in paths if any(p.lower().endswith(s) for s in SUFFIXES) or os.path.isfile(p)]
 
 
-class ImagePanel(QWidget):
+class ImageDropTarget:
+    """Mixin for widgets that open an image file dropped on them (`open_dropped(path)`)."""
+
+    def dragEnterEvent(self, event):
+        if accepted_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        files = accepted_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.open_dropped(files[0])
+
+
+class ImagePanel(ImageDropTarget, QWidget):
     """Pick the image x: a sample, a file (PNG/TIFF/NPY/DICOM/NIfTI) or a dropped file."""
 
     def __init__(self, workbench, parent: QWidget | None = None):
@@ -111,12 +125,5 @@ class ImagePanel(QWidget):
             self.problem.show_problem(text)
 
     # --- drag and drop -----------------------------------------------------------------------
-    def dragEnterEvent(self, event):
-        if accepted_files(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event):
-        files = accepted_files(event.mimeData())
-        if files:
-            event.acceptProposedAction()
-            self.open_image(files[0])
+    def open_dropped(self, path: str) -> None:
+        self.open_image(path)

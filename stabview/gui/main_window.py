@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, Q
 from ..errors import StabviewError
 from ..session import Session, autosave_path
 from . import exporting, menus, session_io
+from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
 from .comparison import Comparison
 from .dialogs import GuideDialog, PreferencesDialog, show_about
@@ -90,6 +91,7 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self._force_close = False
         self.restoring: session_io.Restorer | None = None
         self.last_export: list[str] = []
+        self._saver = BackgroundSaver()
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -230,15 +232,19 @@ class MainWindow(ImageDropTarget, QMainWindow):
     def session_restored(self) -> None:
         self.show_message("session restored")
 
-    def autosave(self) -> None:
-        """Write the autosave file if anything changed since the last one."""
-        if not self._unsaved:
-            return
-        try:
-            session_io.capture(self).save(autosave_path())
+    def autosave(self, wait: bool = False) -> None:
+        """Write the autosave file if anything changed since the last one (in a thread; `wait`
+        blocks until it is on disk, for closing)."""
+        error = self._saver.take_error()
+        if error:
+            self._unsaved = True
+            self.show_message(f"autosave failed: {error}")
+        if self._unsaved and self._saver.save(session_io.capture(self), autosave_path()):
             self._unsaved = False
-        except (OSError, StabviewError) as exc:
-            self.show_message(f"autosave failed: {exc}")
+        if wait:
+            self._saver.wait()
+            if self._saver.take_error():
+                self._unsaved = True
 
     def _dirty(self, *args) -> None:
         self._unsaved = True
@@ -335,8 +341,9 @@ class MainWindow(ImageDropTarget, QMainWindow):
         if busy and not self._force_close and not self.confirm("Quit stabview", question):
             event.ignore()
             return
+        self._saver.wait()                 # a tick's write still going would race the last one
         self._unsaved = True
-        self.autosave()
+        self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         self.comparison.stop()
         for runner in self.runners():

@@ -81,40 +81,45 @@ def test_closing_during_a_run_asks_then_stops_cleanly(window, qtbot):
 def test_the_event_loop_never_stalls_during_an_attack(make_window, small_net, qtbot):
     """Ticks every 5 ms while an attack runs; the longest gap is the stall a user would feel.
 
-    Uses the shipped Deep MRI network (128², ~0.15 s per step) when present: the realistic load.
-    The 99th percentile must stay ≤ 50 ms (measured 13–21 ms); the single longest gap is only
-    guarded against a freeze (≤ 150 ms), because on a shared 2-core machine an isolated
-    scheduler hiccup alone can exceed 50 ms (measured 18–66 ms, once 159 ms under load).
+    Uses the shipped Deep MRI network (128², ~0.15 s per step) when present: the realistic load,
+    from the first images on (the start, when every view and curve appears, was the worst).
+    The issue's bound is 50 ms (measured 16–21 ms on our shared 2-core machine). One isolated
+    scheduler hiccup of a busy machine can exceed it on its own, so a window that fails is
+    measured once more: a real freeze (a blocking call, a re-layout per redraw) fails both.
     """
     net = zoo.load("deepmri") if "deepmri" in zoo.names() else small_net
     window = make_window(net)
     qtbot.waitUntil(lambda: window.viewers.image_of("network_clean") is not None, timeout=20000)
     window.attack_panel.iterations.setValue(100_000)
     assert window.attack_panel.run()
-    qtbot.waitUntil(lambda: window.attack.search is not None and window.attack.search.iteration >= 1, timeout=20000)
-    gaps, last = [], [time.perf_counter()]
+    results = []
+    for attempt in range(2):
+        gaps, last = [], [time.perf_counter()]
 
-    def tick():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+        def tick():
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
 
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
-    timer.start()
-    redraws_before = window.attack.runner.redraws
-    qtbot.wait(3000)
-    timer.stop()
-    redraws = window.attack.runner.redraws - redraws_before
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(tick)
+        timer.start()
+        redraws_before = window.attack.runner.redraws
+        qtbot.wait(3000)
+        timer.stop()
+        redraws = window.attack.runner.redraws - redraws_before
+        stalls = np.array(gaps[1:]) * 1000
+        results.append((stalls.max(), np.percentile(stalls, 99), redraws / 3))
+        print(f"event-loop gaps during the attack: max {stalls.max():.1f} ms, p99 {np.percentile(stalls, 99):.1f} ms, "
+              f"{redraws / 3:.1f} redraws/s")
+        if stalls.max() <= 50:
+            break
     window.attack.pause()
     qtbot.waitUntil(lambda: window.attack.state == "paused", timeout=20000)
-    stalls = np.array(gaps[1:]) * 1000
-    print(f"event-loop gaps during the attack: max {stalls.max():.1f} ms, p99 {np.percentile(stalls, 99):.1f} ms, "
-          f"{redraws / 3:.1f} redraws/s")
-    assert np.percentile(stalls, 99) <= 50
-    assert stalls.max() <= 150
-    assert redraws / 3 <= REDRAW_HZ + 1
+    assert window.attack.search.iteration >= 2            # the attack really ran meanwhile
+    assert min(worst for worst, _, _ in results) <= 50
+    assert all(p99 <= 50 and rate <= REDRAW_HZ + 1 for _, p99, rate in results)
 
 
 def test_fast_steps_are_coalesced_to_at_most_30_redraws_a_second(window, qtbot):

@@ -76,7 +76,8 @@ def test_save_and_reopen_a_session_restores_everything(window, make_window, tmp_
 
 def test_autosave_writes_a_session_that_opens(window, qtbot):
     window.details_panel.stamp_at(16, 16)
-    window.autosave()
+    window.autosave()                            # written in a thread: the window goes on
+    qtbot.waitUntil(lambda: not window._saver.busy and autosave_path().exists(), timeout=10000)
     session = Session.open(autosave_path())
     assert session.details["operations"][0]["content"] == "heart"
     wait_idle(qtbot, window)

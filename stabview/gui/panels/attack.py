@@ -114,6 +114,11 @@ class AttackPanel(QWidget):
         self.buttons["snapshot"].clicked.connect(attack.take_snapshot)
         self.progress = QLabel("not started")
         self.progress.setWordWrap(True)
+        # a fixed height: the text changes every redraw, and a label that grows or shrinks by a
+        # line re-lays out the whole panel (the plots resize and regenerate their axes: the
+        # longest event-loop stall we measured during an attack)
+        self.progress.setFixedHeight(3 * self.progress.fontMetrics().lineSpacing() + 4)
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.problem = ProblemLabel()
         self.objective_plot = pg.PlotWidget(title="Q(r)")
         self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
@@ -124,7 +129,7 @@ class AttackPanel(QWidget):
             plot.setMouseEnabled(False, False)
             plot.setLabel("bottom", "iteration")
             plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.showGrid(x=True, y=True, alpha=0.2)
+            # no grid: pyqtgraph redraws grid lines on every paint, 5× the cost of the curves
         self.percent_plot.addLegend(offset=(5, 5))
         self.curve_q = self.objective_plot.plot(pen=pg.mkPen(CURVE_COLOURS["objective"], width=2))
         self.curve_r = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["perturbation"], width=2), name="‖r‖/‖x‖")

@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--networks", default=None, help="comma-separated (default: the whole zoo)")
     parser.add_argument("--skip-existing", action="store_true")
+    parser.add_argument("--jobs", default=None,
+                        help="comma-separated job names to run, e.g. attack,attack-theta3 (default: all; "
+                             "the table is always made from every result.json present)")
     args = parser.parse_args()
 
     from stabview.networks import zoo
@@ -61,6 +64,8 @@ def main() -> None:
             jobs["samples"] = ["samples", "--network", name, "--images", f"{image},brain:7" if card.modality != "radon"
                                else f"{image},ellipses:9002"]
         for job, argv in jobs.items():
+            if args.jobs and job not in args.jobs.split(","):
+                continue
             target = out / name / job
             if args.skip_existing and (target / "result.json").exists():
                 continue
@@ -74,8 +79,12 @@ def write_table(out: Path, names: list[str]) -> None:
              "Made by `python scripts/zoo_report.py`; every number comes from the result.json beside it "
              "(the arrays.npz and PDF files it also writes are not kept in the repository).", "",
              "## Test 1: worst-case perturbations", "",
-             "| network | run | ‖r‖/‖x‖ | network change | baseline change | ratio | random noise, same norm |",
-             "|---|---|---|---|---|---|---|"]
+             "The gain is the network's change ÷ ‖r‖/‖x‖; the ceiling is its linearised gain at x (top "
+             "singular value of r ↦ f(A(x + r)) by power iteration, `stabview.stability.sensitivity`): no "
+             "tiny perturbation can move the network by more than about ceiling × ‖r‖/‖x‖.", "",
+             "| network | run | ‖r‖/‖x‖ | network change | baseline change | ratio | random noise, same norm "
+             "| gain | ceiling |",
+             "|---|---|---|---|---|---|---|---|---|"]
     from stabview.networks import zoo
     for name in names:
         source = (zoo.card_of(name).attack_preset or {}).get("source", "")
@@ -84,8 +93,11 @@ def write_table(out: Path, names: list[str]) -> None:
             r = load(out / name / job / "result.json")
             if r:
                 ratio = f"{r['change_ratio']:.1f}×" if r.get("change_ratio") else "—"
+                gain = r["network_change_rel"] / max(r["perturbation_rel"], 1e-30)
+                ceiling = f"{r['linear_gain']:.2f}×" if "linear_gain" in r else "—"
                 lines.append(f"| {name} | {label} | {pct(r['perturbation_rel'])} | {pct(r['network_change_rel'])} | "
-                             f"{pct(r.get('baseline_change_rel'))} | {ratio} | {pct(r['network_change_rel_random'])} |")
+                             f"{pct(r.get('baseline_change_rel'))} | {ratio} | {pct(r['network_change_rel_random'])} "
+                             f"| {gain:.2f}× | {ceiling} |")
     lines += ["", "## Test 2: structural details", "",
               "| network | detail | network verdict (corr., contrast) | baseline verdict (corr., contrast) |",
               "|---|---|---|---|"]

@@ -46,6 +46,9 @@ def test_attack_writes_the_required_keys_and_figures(model, tmp_path):
     assert 0 < result["perturbation_rel"] and result["network_change_rel"] > 0
     assert [s["iteration"] for s in result["snapshots"]] == [2, 4, 6]
     assert "torch" in result["versions"]
+    # the linearised ceiling of change ÷ size, measured at x by default
+    assert result["linear_gain"] > 0 and isinstance(result["linear_gain_converged"], bool)
+    assert result["achieved_gain"] == result["network_change_rel"] / result["perturbation_rel"]
     for name in ("arrays.npz", "attack.png", "attack.pdf", "curves.png"):
         assert (tmp_path / name).exists()
 

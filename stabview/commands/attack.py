@@ -29,6 +29,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--snapshots", default=None,
                    help="comma-separated iterations whose r is kept (default: thirds of the run)")
     p.add_argument("--preset", default=None, help="'paper' for the paper's Table 1 values")
+    p.add_argument("--gain-iterations", type=int, default=30,
+                   help="power iterations for the network's linearised gain at x, the ceiling of "
+                        "change ÷ size for tiny perturbations (0: skip; image domain only)")
     p.set_defaults(func=run)
 
 
@@ -83,13 +86,17 @@ def run(args) -> int:
 
     # Ctrl-C ends the search; the snapshots found so far are still reconstructed and written
     outcome = run_attack(net, op, x, params, iterations, baseline=baseline_for(args), snapshot_at=snaps,
-                         progress=progress, on_search_done=lambda s: (bar.close(), say(_after_search(s))))
+                         progress=progress, on_search_done=lambda s: (bar.close(), say(_after_search(s))),
+                         gain_iterations=max(0, args.gain_iterations))
     n = outcome.numbers
     line = (f"‖r‖/‖x‖ = {n['perturbation_rel']:.2%}; network change {n['network_change_rel']:.2%} "
             f"(random noise of the same norm: {n['network_change_rel_random']:.2%})")
     if "baseline_change_rel" in n:
         line += f"; baseline change {n['baseline_change_rel']:.2%}; ratio {n['change_ratio']:.1f}×"
     say(line)
+    if "linear_gain" in n:
+        say(f"gain (change ÷ size): {n['achieved_gain']:.2f}×; linearised ceiling at x: {n['linear_gain']:.2f}×"
+            + ("" if n["linear_gain_converged"] else " (power iteration not converged)"))
     if out is not None:
         meta = {"network": net.card.name, "image": args.image, "operator": op.describe(),
                 "iterations": iterations, "device": str(device)}

@@ -17,6 +17,7 @@ import torch
 from . import metrics
 from .params import AttackParams
 from .perturbation import PerturbationSearch, Snapshot
+from .sensitivity import linear_gain
 
 Reconstructor = Callable[[torch.Tensor, object], torch.Tensor]
 
@@ -55,14 +56,15 @@ def random_control(search: PerturbationSearch, r: torch.Tensor, seed: int = 1) -
 def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *,
                baseline: Reconstructor | None = None, snapshot_at: tuple[int, ...] = (),
                roi: torch.Tensor | None = None, progress=None, should_stop=None,
-               on_search_done=None) -> AttackOutcome:
+               on_search_done=None, gain_iterations: int = 0) -> AttackOutcome:
     """Run the search; `progress(state, iterations)` after each step; `should_stop()` cancels.
 
     Ctrl-C (KeyboardInterrupt) during the search ends it like a cancel; `on_search_done(search)`
     is called before the (slower) snapshot reconstructions start.
 
     The final r is always kept as the last snapshot, so a cancelled run still reports what it
-    found so far.
+    found so far. With `gain_iterations` > 0 (image-domain attacks) the network's linearised gain
+    at x is measured too, the ceiling the attack's own gain (change ÷ size) is compared with.
     """
     search = PerturbationSearch(net, op, x, params, snapshot_at=snapshot_at, roi=roi)
     cancelled = False
@@ -77,7 +79,15 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
         search.snapshot()
     if on_search_done is not None:
         on_search_done(search)
-    return summarise(search, baseline, cancelled)
+    outcome = summarise(search, baseline, cancelled)
+    if gain_iterations > 0 and params.domain == "image":
+        ceiling = linear_gain(net, op, search.x, iterations=gain_iterations,
+                              complex_perturbation=params.complex_perturbation)
+        n = outcome.numbers
+        n["linear_gain"] = ceiling.gain[0]
+        n["linear_gain_converged"] = ceiling.converged
+        n["achieved_gain"] = n["network_change_rel"] / max(n["perturbation_rel"], 1e-30)
+    return outcome
 
 
 def summarise(search: PerturbationSearch, baseline: Reconstructor | None, cancelled: bool) -> AttackOutcome:

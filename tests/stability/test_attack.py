@@ -43,6 +43,18 @@ def test_cancelled_attack_still_reports_what_it_found():
                          should_stop=lambda: len(calls) >= 3, progress=lambda s, n: calls.append(s))
     assert outcome.cancelled and outcome.iterations == 3
     assert outcome.snapshots[-1]["iteration"] == 3 and "baseline_change_rel" not in outcome.numbers
+    assert "linear_gain" not in outcome.numbers                 # measured only when asked
+
+
+def test_the_attack_can_report_its_linearised_ceiling():
+    torch.manual_seed(0)
+    op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.3))
+    outcome = run_attack(ResidualCNN(), op, torch.rand(1, 32, 32), AttackParams(lam=0.01), 4, gain_iterations=40)
+    n = outcome.numbers
+    assert n["linear_gain"] > 0 and n["achieved_gain"] == n["network_change_rel"] / n["perturbation_rel"]
+    measurement = run_attack(ResidualCNN(), op, torch.rand(1, 32, 32), AttackParams(domain="measurement"), 2,
+                             gain_iterations=40)
+    assert "linear_gain" not in measurement.numbers            # an image-domain ceiling only
 
 
 def test_reports_write_json_arrays_and_figures(tmp_path):

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
+from ..stability.sensitivity import linear_gain
 from .workers import Job, JobRunner
 
 DISPLAY_INTERVAL = 0.25
@@ -47,6 +48,8 @@ class AttackRunner(QObject):
     updated = Signal(object)          # AttackView
     snapshotsChanged = Signal()
     failed = Signal(str)
+    ceilingProgress = Signal(str)     # 'step k / n: gain …' while the linearised gain is measured
+    ceilingMeasured = Signal(object)  # Sensitivity.to_dict() of the current network, image, sampling
 
     def __init__(self, workbench, parent: QObject | None = None):
         super().__init__(parent)
@@ -123,6 +126,31 @@ class AttackRunner(QObject):
             self.runner.submit(Job(self._snapshot_only, on_done=self._job_done, on_error=self._job_failed,
                                    name="snapshot"))
         return True
+
+    def measure_ceiling(self, iterations: int = 30) -> bool:
+        """Measure the network's linearised gain at x (in the worker, cancellable with Pause).
+
+        Runs in the attack's thread, so never beside a search on the same network.
+        """
+        error = self.workbench.compatibility_error()
+        if error:
+            self.failed.emit(error)
+            return False
+        if self.params.domain != "image":
+            self.failed.emit("the linearised gain is measured for image-domain perturbations")
+            return False
+        wb = self.workbench
+        net, op, x, complex_r = wb.net, wb.op, wb.image()[None].to(wb.device), self.params.complex_perturbation
+
+        def work(job: Job) -> dict:
+            def progress(done, total, gains):
+                job.publish(f"measuring the ceiling: step {done} / {total}, gain {gains[0]:.2f}×")
+            result = linear_gain(net, op, x, iterations=iterations, complex_perturbation=complex_r,
+                                 should_stop=job.cancelled, progress=progress)
+            return {**result.to_dict(), "cancelled": job.cancelled()}
+
+        return self.runner.submit(Job(work, on_done=self.ceilingMeasured.emit, on_error=self.failed.emit,
+                                      on_progress=self.ceilingProgress.emit, name="ceiling"))
 
     # --- sessions ---------------------------------------------------------------------------
     def state_for_session(self) -> tuple[dict, dict]:

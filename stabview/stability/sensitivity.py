@@ -47,7 +47,7 @@ def _norms(t: torch.Tensor) -> torch.Tensor:
 
 def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 30, tol: float = 1e-3,
                 step: float = 1e-3, seed: int = 0, complex_perturbation: bool = False,
-                should_stop=None) -> Sensitivity:
+                should_stop=None, progress=None) -> Sensitivity:
     """Power iteration for the network's linearised gain at each image of the batch `x` `(B, H, W)`.
 
     Perturbations live in the image domain and are real (the paper's r, the attack's default)
@@ -84,7 +84,8 @@ def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 3
     v = v / _norms(v)
     sigma = torch.zeros(x.shape[0], dtype=real, device=op.device)
     converged, done = False, 0
-    for done in range(1, iterations + 1):
+    while done < iterations and not converged and not (should_stop is not None and should_stop()):
+        done += 1
         w = vjp(jvp(v), v)
         if not complex_r and w.is_complex():
             w = w.real
@@ -93,7 +94,11 @@ def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 3
         v = w / size
         converged = bool(((new_sigma - sigma).abs() <= tol * new_sigma).all())
         sigma = new_sigma
-        if converged or (should_stop is not None and should_stop()):
-            break
+        if progress is not None:
+            progress(done, iterations, _gains(sigma, x, clean))
+    return Sensitivity([float(s) for s in sigma], _gains(sigma, x, clean), done, converged, v.detach())
+
+
+def _gains(sigma: torch.Tensor, x: torch.Tensor, clean: torch.Tensor) -> list[float]:
     gain = sigma * _norms(x).flatten() / _norms(clean).flatten().clamp_min(1e-30)
-    return Sensitivity([float(s) for s in sigma], [float(s) for s in gain], done, converged, v.detach())
+    return [float(g) for g in gain]

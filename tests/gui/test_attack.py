@@ -138,3 +138,26 @@ def test_fast_steps_are_coalesced_to_at_most_30_redraws_a_second(window, qtbot):
     print(f"{steps / elapsed:.0f} steps/s shown as {rate:.1f} redraws/s")
     assert steps > len(received)                     # latest wins: not every step is drawn
     assert rate <= REDRAW_HZ + 2
+
+
+def test_the_ceiling_is_measured_compared_and_cancellable(window, qtbot):
+    attack, panel = window.attack, window.attack_panel
+    slow_params(window, iterations=4, lr=0.05)
+    panel.buttons["ceiling"].click()
+    assert not panel.buttons["run"].isEnabled() and panel.buttons["pause"].isEnabled()   # one job at a time
+    qtbot.waitUntil(lambda: "ceiling):" in panel.ceiling.text(), timeout=20000)
+    measured = float(panel.ceiling.text().split(":")[1].split("×")[0])
+    assert measured > 0 and panel.buttons["run"].isEnabled()
+    panel.run()
+    qtbot.waitUntil(lambda: attack.state == "finished", timeout=20000)
+    qtbot.waitUntil(lambda: "this r:" in panel.ceiling.text(), timeout=5000)
+    last = attack.last_view.history[-1]
+    assert f"{last['network_change_rel'] / last['perturbation_rel']:.2f}×" in panel.ceiling.text()
+    # a new image forgets it; Pause cancels a measurement
+    window.workbench.set_image("brain:4")
+    assert panel.ceiling.text() == ""
+    qtbot.waitUntil(lambda: not attack.runner.busy, timeout=10000)
+    panel.buttons["ceiling"].click()
+    panel.buttons["pause"].click()
+    qtbot.waitUntil(lambda: panel.ceiling.text() == "ceiling: cancelled", timeout=20000)
+    assert panel.buttons["ceiling"].isEnabled()

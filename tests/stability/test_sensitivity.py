@@ -63,5 +63,8 @@ def test_the_attack_stays_below_the_linearised_ceiling_for_tiny_perturbations():
 def test_should_stop_ends_early_unconverged():
     x = torch.rand(1, 32, 32)
     scale = 1 + torch.rand(32, 32)
-    result = linear_gain(PixelScaling(scale), full_fourier(), x, iterations=50, tol=0, should_stop=lambda: True)
-    assert result.iterations == 1 and not result.converged
+    calls = []
+    result = linear_gain(PixelScaling(scale), full_fourier(), x, iterations=50, tol=0,
+                         should_stop=lambda: len(calls) >= 3, progress=lambda *a: calls.append(a))
+    assert result.iterations == 3 and not result.converged
+    assert [c[0] for c in calls] == [1, 2, 3] and calls[-1][2] == result.gain

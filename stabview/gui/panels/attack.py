@@ -101,7 +101,9 @@ class AttackPanel(QWidget):
                                ("pause", "Pause", "Pause after the current step"),
                                ("step", "Step", "One iteration (F10)"),
                                ("reset", "Reset", "Forget the search and start again from r₀"),
-                               ("snapshot", "Snapshot", "Keep the current r as a snapshot")):
+                               ("snapshot", "Snapshot", "Keep the current r as a snapshot"),
+                               ("ceiling", "Ceiling", "Measure the network's linearised gain at x: the most "
+                                                      "change ÷ size a tiny r can reach (Pause cancels)")):
             button = QPushButton(text)
             button.setStatusTip(tip)
             button.setToolTip(tip)
@@ -112,6 +114,7 @@ class AttackPanel(QWidget):
         self.buttons["step"].clicked.connect(self.step)
         self.buttons["reset"].clicked.connect(attack.reset)
         self.buttons["snapshot"].clicked.connect(attack.take_snapshot)
+        self.buttons["ceiling"].clicked.connect(self.measure_ceiling)
         self.progress = QLabel("not started")
         self.progress.setWordWrap(True)
         # a fixed height: the text changes every redraw, and a label that grows or shrinks by a
@@ -119,6 +122,12 @@ class AttackPanel(QWidget):
         # longest event-loop stall we measured during an attack)
         self.progress.setFixedHeight(3 * self.progress.fontMetrics().lineSpacing() + 4)
         self.progress.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.ceiling = QLabel("")
+        self.ceiling.setWordWrap(True)
+        self.ceiling.setFixedHeight(2 * self.ceiling.fontMetrics().lineSpacing() + 4)   # as above
+        self.ceiling.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.ceiling.setStatusTip("change ÷ size of the current r against the network's linearised gain at x")
+        self._ceiling_gain: float | None = None
         self.problem = ProblemLabel()
         self.objective_plot = pg.PlotWidget(title="Q(r)")
         self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
@@ -143,6 +152,7 @@ class AttackPanel(QWidget):
         layout.addLayout(form)
         layout.addLayout(button_row)
         layout.addWidget(self.progress)
+        layout.addWidget(self.ceiling)
         layout.addWidget(self.problem)
         layout.addWidget(self.objective_plot, 1)
         layout.addWidget(self.percent_plot, 1)
@@ -154,6 +164,12 @@ class AttackPanel(QWidget):
         attack.stateChanged.connect(self._state_changed)
         attack.snapshotsChanged.connect(self._snapshots_changed)
         attack.failed.connect(self.problem.show_problem)
+        attack.ceilingProgress.connect(self.ceiling.setText)
+        attack.ceilingMeasured.connect(self._ceiling_measured)
+        attack.runner.busyChanged.connect(self._busy_changed)
+        workbench.networkChanged.connect(self._forget_ceiling)
+        workbench.imageChanged.connect(self._forget_ceiling)
+        workbench.samplingChanged.connect(self._forget_ceiling)
         workbench.networkChanged.connect(self.refresh_presets)
         self.refresh_presets()
         self._state_changed("idle")
@@ -265,6 +281,7 @@ class AttackPanel(QWidget):
             self._fit(self.objective_plot, its, q)
             self._fit(self.percent_plot, its, np.concatenate([r, f]))
             last = history[-1]
+            self._show_ceiling()
             self.progress.setText(
                 f"iteration {view.iteration} / {self.attack.iterations}: ‖r‖/‖x‖ {last['perturbation_rel']:.2%}, "
                 f"network change {last['network_change_rel']:.1%}, PSNR {last['psnr']:.1f} dB")
@@ -281,6 +298,47 @@ class AttackPanel(QWidget):
             if new is not None:
                 self._fitted[id(plot)] = True
                 plot.setYRange(*new, padding=0)
+
+    # --- the ceiling ----------------------------------------------------------------------------
+    def measure_ceiling(self) -> bool:
+        if not self.configure():
+            return False
+        self.problem.show_problem("")
+        self.ceiling.setText("measuring the ceiling …")
+        return self.attack.measure_ceiling()
+
+    def _ceiling_measured(self, result: dict) -> None:
+        if result.get("cancelled"):
+            self._ceiling_gain = None
+            self.ceiling.setText("ceiling: cancelled")
+            return
+        self._ceiling_gain = result["gain"][0]
+        self._show_ceiling()
+
+    def _show_ceiling(self) -> None:
+        if self._ceiling_gain is None:
+            return
+        text = f"linearised gain at x (ceiling): {self._ceiling_gain:.2f}×"
+        view = self.attack.last_view
+        if view is not None and view.history:
+            last = view.history[-1]
+            if last["perturbation_rel"] > 0:
+                gain = last["network_change_rel"] / last["perturbation_rel"]
+                text += f"; this r: {gain:.2f}× ({gain / self._ceiling_gain:.0%} of it)"
+        self.ceiling.setText(text)
+
+    def _forget_ceiling(self, *args) -> None:
+        self._ceiling_gain = None
+        self.ceiling.setText("")
+
+    def _busy_changed(self, busy: bool) -> None:
+        """The attack's thread also measures the ceiling: one job at a time, Pause cancels either."""
+        self.buttons["ceiling"].setEnabled(not busy)
+        running = self.attack.state == "running"
+        self.buttons["pause"].setEnabled(busy or running)
+        if not running:
+            self.buttons["run"].setEnabled(not busy)
+            self.buttons["step"].setEnabled(not busy)
 
     def _state_changed(self, state: str) -> None:
         running = state == "running"

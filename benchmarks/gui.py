@@ -1,0 +1,100 @@
+"""Event-loop stalls of the real window while each long job runs (the target: ≤ 50 ms).
+
+A 5 ms timer ticks in the GUI thread; the longest gap between ticks is the stall a user would
+feel. Every job goes through the window's own panels and workers, one after another: loading
+the default network, switching networks, the more-samples sweep, the details test, an attack
+with the baseline after it, and an autosave. Prints, per job, its duration, the longest gap and
+the 99th percentile.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui.py --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--attack-seconds", type=float, default=6.0,
+                        help="how long the live attack is measured")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["STABVIEW_STATE_DIR"] = tempfile.mkdtemp()
+
+    import numpy as np
+    import torch
+    torch.set_num_threads(args.threads)
+    from PySide6.QtCore import QTimer
+
+    from stabview.gui.app import create_application
+    app = create_application()
+    from stabview.gui.main_window import MainWindow
+    from stabview.gui.settings import Settings
+
+    settings = Settings(os.path.join(tempfile.mkdtemp(), "settings.ini"))
+    settings.threads = args.threads
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+
+    def measure(label: str, action, done, limit: float = 300.0, at_least: float = 0.5) -> None:
+        gaps.clear()
+        last[0] = time.perf_counter()
+        timer.start()
+        start = time.perf_counter()
+        action()
+        while (time.perf_counter() - start < at_least or not done()) and time.perf_counter() - start < limit:
+            app.processEvents()
+            time.sleep(0.001)
+        timer.stop()
+        g = np.array(gaps[1:]) * 1000
+        print(f"{label:34s} {time.perf_counter() - start:6.1f} s   longest gap {g.max():6.1f} ms   "
+              f"p99 {np.percentile(g, 99):5.1f} ms", flush=True)
+
+    window = MainWindow(settings, load_defaults=True)
+    window.confirm = lambda title, text: True
+    window.resize(1280, 800)
+    window.show()
+    wb = window.workbench
+
+    def idle() -> bool:
+        return not any(r.busy for r in window.runners())
+
+    print(f"one torch thread per worker = {args.threads}; 5 ms ticks in the GUI thread")
+    measure("default network and baselines", lambda: None,
+            lambda: wb.net is not None and window.viewers.image_of("baseline_clean") is not None and idle())
+    for name in ("dagan", "ell50"):
+        measure(f"switch to {name}", lambda name=name: wb.load_network(name),
+                lambda name=name: wb.net is not None and wb.net.card.name == name and idle())
+    measure("more-samples sweep (ell50)", window.samples_panel.run, idle)
+    measure("switch to deepmri", lambda: wb.load_network("deepmri"),
+            lambda: wb.net.card.name == "deepmri" and idle())
+    measure("details test", lambda: (window.details_panel.stamp_at(40, 40), window.details_panel.run_test()), idle)
+    window.attack_panel.iterations.setValue(100_000)
+    measure(f"attack, live ({args.attack_seconds:g} s)", window.attack_panel.run, lambda: False,
+            limit=args.attack_seconds)
+    measure("pause, then baseline(A(x + r))", window.attack.pause, idle)
+    measure("ceiling (linearised gain)", window.attack_panel.measure_ceiling, idle)
+    measure("autosave", window.autosave, lambda: not window._saver.busy)
+    window.close_without_asking()
+
+
+if __name__ == "__main__":
+    main()

@@ -41,6 +41,20 @@ def test_maps_are_smooth_distinct_and_normalised():
     assert len(peaks) == 8
 
 
+def test_closer_steeper_arrays_are_normalised_and_more_local():
+    default = birdcage_maps((64, 64), 8, dtype=torch.complex128)
+    close = birdcage_maps((64, 64), 8, ring_radius=1.05, falloff=3.0, dtype=torch.complex128)
+    assert torch.allclose((close.abs() ** 2).sum(0), torch.ones(64, 64, dtype=torch.float64))
+    # each coil sees a smaller part of the field of view: Σ_pixels |S_j|⁴ is larger
+    assert float((close.abs() ** 4).sum((1, 2)).min()) > 1.5 * float((default.abs() ** 4).sum((1, 2)).max())
+    assert torch.equal(birdcage_maps((32, 32), 4, ring_radius=1.5, falloff=1.0), birdcage_maps((32, 32), 4))
+    mask = MaskSpec("equispaced", 0.3, options={"centre_lines": 6}).build((32, 32))
+    op = MultiCoilOperator(mask, birdcage_maps((32, 32), 15, ring_radius=1.05, falloff=3.0))
+    assert dot_test_error(op, torch.complex128) <= 1e-5
+    with pytest.raises(ValueError):
+        birdcage_maps((16, 16), 4, falloff=0.0)
+
+
 def test_fully_sampled_adjoint_recovers_the_image():
     op = MultiCoilOperator(torch.ones(16, 16, dtype=torch.bool), birdcage_maps((16, 16), 4, dtype=torch.complex128))
     x = torch.rand(1, 16, 16, dtype=torch.float64)

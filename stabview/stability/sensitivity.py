@@ -51,8 +51,9 @@ def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 3
     """Power iteration for the network's linearised gain at each image of the batch `x` `(B, H, W)`.
 
     Perturbations live in the image domain and are real (the paper's r, the attack's default)
-    unless `complex_perturbation` and the images are complex. `should_stop()` ends the iteration early (the
-    result then says `converged=False`).
+    unless `complex_perturbation` and the images are complex. The difference step is `step`·‖x‖.
+    `should_stop()` ends the iteration early (the result then says `converged=False`), and
+    `progress(done, iterations, gains)` is called after each step.
     """
     x = op.check_image(x.to(op.device))
     complex_r = x.is_complex() and complex_perturbation

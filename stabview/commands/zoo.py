@@ -52,7 +52,8 @@ def run(args) -> int:
         print(json.dumps([c.to_dict() for c in cards], indent=2))
         return 0
     if not cards:
-        print("no networks shipped (resources/networks is empty): train one with `stabview train NAME`")
+        print(f"no networks found in {zoo.zoo_dir()}: train one with `stabview train NAME`, or point "
+              "STABVIEW_RESOURCES (or STABVIEW_ZOO) at a folder that has them")
         return 1
     print(format_table(cards))
     print("\nPSNR/SSIM: mean over held-out images at the trained sampling (input = zero-filled A*y or FBP). "

@@ -15,14 +15,19 @@ from ..errors import StabviewError
 ENV_VAR = "STABVIEW_RESOURCES"
 
 
+def resources_dir() -> Path:
+    """Where the `resources/` folder should be (`$STABVIEW_RESOURCES`, else beside the package),
+    whether or not it exists: the one place that knows, for code that checks on its own."""
+    override = os.environ.get(ENV_VAR)
+    return Path(override).expanduser() if override else Path(__file__).resolve().parents[2] / "resources"
+
+
 def resources_root() -> Path:
     """The `resources/` folder: `$STABVIEW_RESOURCES` if set, else the one beside the package."""
-    override = os.environ.get(ENV_VAR)
-    if override:
-        root = Path(override).expanduser()
+    root = resources_dir()
+    if os.environ.get(ENV_VAR):
         where = f"${ENV_VAR} points to {root}"
     else:
-        root = Path(__file__).resolve().parents[2] / "resources"
         where = f"expected beside the stabview package at {root}"
     if not root.is_dir():
         raise StabviewError(

@@ -27,7 +27,8 @@ def zoo_dir() -> pathlib.Path:
     override = os.environ.get("STABVIEW_ZOO")
     if override:
         return pathlib.Path(override)
-    return pathlib.Path(__file__).resolve().parents[2] / "resources" / "networks"
+    from ..data.resources import resources_dir
+    return resources_dir() / "networks"
 
 
 def names() -> list[str]:

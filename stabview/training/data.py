@@ -18,9 +18,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..data.resources import resources_dir
 from ..errors import StabviewError
 
-DATASET = pathlib.Path(__file__).resolve().parents[2] / "resources" / "datasets" / "mni_slices.npz"
+DATASET = resources_dir() / "datasets" / "mni_slices.npz"
 #: plane → (start, stop) of the held-out band of positions (sagittal covers one hemisphere, 0–0.5)
 HELD_OUT_BANDS = {0: (0.45, 0.55), 1: (0.45, 0.55), 2: (0.20, 0.30)}
 HELD_OUT_MARGIN = 0.04

@@ -14,6 +14,7 @@ import torch
 from safetensors.torch import save_file
 
 from .. import __version__
+from ..data.resources import resources_dir
 from ..networks.card import ModelCard
 
 #: fp16 storage is used only if it moves the mean held-out PSNR by less than this (dB)
@@ -48,7 +49,7 @@ def write(directory: pathlib.Path, state: dict[str, torch.Tensor], card: ModelCa
 
 
 #: the MNI permission notice that must travel with anything derived from the template
-MNI_NOTICE = pathlib.Path(__file__).resolve().parents[2] / "resources" / "datasets" / "NOTICE-MNI.txt"
+MNI_NOTICE = resources_dir() / "datasets" / "NOTICE-MNI.txt"
 
 
 def write_notice(directory: pathlib.Path) -> None:

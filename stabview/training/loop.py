@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..data.resources import resources_dir
 from ..networks.architectures import build_network
 from ..networks.base import operator_for_card
 from ..networks.card import ModelCard
@@ -32,7 +33,7 @@ from .evaluate import evaluate
 from .objectives import make_objective
 from .recipes import Recipe, recipe as get_recipe
 
-RESOURCES = pathlib.Path(__file__).resolve().parents[2] / "resources" / "networks"
+RESOURCES = resources_dir() / "networks"
 
 
 @dataclass

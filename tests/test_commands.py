@@ -87,3 +87,12 @@ def test_bad_input_is_one_line_and_exit_2(model, argv, message):
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and message in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_the_zoo_follows_the_resources_folder(tmp_path, monkeypatch, capsys):
+    from stabview.networks import zoo
+    monkeypatch.delenv("STABVIEW_ZOO", raising=False)
+    monkeypatch.setenv("STABVIEW_RESOURCES", str(tmp_path))
+    assert zoo.zoo_dir() == tmp_path / "networks" and zoo.names() == []
+    assert main(["zoo"]) == 1
+    assert str(tmp_path / "networks") in capsys.readouterr().out

@@ -61,6 +61,7 @@ class AttackRunner(QObject):
         self.snapshot_at: tuple[int, ...] = ()
         self.roi: np.ndarray | None = None
         self.snapshots: list[dict] = []
+        self.ceiling: dict | None = None      # the last linearised gain measured for this setup
         self.clean: dict = {}
         self.last_view: AttackView | None = None
         self.state = "idle"
@@ -149,8 +150,13 @@ class AttackRunner(QObject):
                                  should_stop=job.cancelled, progress=progress)
             return {**result.to_dict(), "cancelled": job.cancelled()}
 
-        return self.runner.submit(Job(work, on_done=self.ceilingMeasured.emit, on_error=self.failed.emit,
+        return self.runner.submit(Job(work, on_done=self._ceiling_done, on_error=self.failed.emit,
                                       on_progress=self.ceilingProgress.emit, name="ceiling"))
+
+    def _ceiling_done(self, result: dict) -> None:
+        if not result.get("cancelled"):
+            self.ceiling = result
+        self.ceilingMeasured.emit(result)
 
     # --- sessions ---------------------------------------------------------------------------
     def state_for_session(self) -> tuple[dict, dict]:
@@ -316,6 +322,7 @@ class AttackRunner(QObject):
             self._set_state("paused" if self.search is not None else "idle")
 
     def _setup_changed(self) -> None:
+        self.ceiling = None
         if self.search is not None or self.runner.busy:
             self.reset()
 

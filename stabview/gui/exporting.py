@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import StabviewError
-from ..stability.attack import summarise
+from ..stability.attack import add_linear_gain, summarise
 from ..stability.reports import write_attack
 from .baseline_jobs import baseline_function
 from .workers import Job
@@ -38,6 +38,7 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
     reconstruct = baseline_function() if with_baseline else None
     meta = report_meta(attack.workbench, attack.iterations)
     cancelled = search.iteration < attack.iterations
+    ceiling = attack.ceiling if search.params.domain == "image" else None
 
     def work(job: Job):
         out.mkdir(parents=True, exist_ok=True)
@@ -48,6 +49,8 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
             def baseline(y, op):
                 return reconstruct(op, y, should_stop=job.cancelled).image
         outcome = summarise(search, baseline, cancelled)
+        if ceiling is not None:                    # measured with the Ceiling button
+            add_linear_gain(outcome.numbers, ceiling["gain"][0], ceiling["converged"])
         return [str(p) for p in write_attack(outcome, out, meta)]
 
     return attack.runner.submit(Job(work, on_done=on_done, on_error=on_error, name="export"))

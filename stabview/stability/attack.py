@@ -83,11 +83,15 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
     if gain_iterations > 0 and params.domain == "image":
         ceiling = linear_gain(net, op, search.x, iterations=gain_iterations,
                               complex_perturbation=params.complex_perturbation)
-        n = outcome.numbers
-        n["linear_gain"] = ceiling.gain[0]
-        n["linear_gain_converged"] = ceiling.converged
-        n["achieved_gain"] = n["network_change_rel"] / max(n["perturbation_rel"], 1e-30)
+        add_linear_gain(outcome.numbers, ceiling.gain[0], ceiling.converged)
     return outcome
+
+
+def add_linear_gain(numbers: dict, gain: float, converged: bool) -> None:
+    """Report the network's linearised gain at x beside the attack's own gain (change ÷ size)."""
+    numbers["linear_gain"] = gain
+    numbers["linear_gain_converged"] = converged
+    numbers["achieved_gain"] = numbers["network_change_rel"] / max(numbers["perturbation_rel"], 1e-30)
 
 
 def summarise(search: PerturbationSearch, baseline: Reconstructor | None, cancelled: bool) -> AttackOutcome:

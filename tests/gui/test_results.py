@@ -88,6 +88,8 @@ def test_autosave_writes_a_session_that_opens(window, qtbot):
 def test_export_writes_the_cli_report(window, tmp_path, qtbot):
     assert not window.export_figure(str(tmp_path / "early"))          # nothing to export yet
     attack_for(window, qtbot)
+    window.attack_panel.buttons["ceiling"].click()          # measured ceilings travel with the report
+    qtbot.waitUntil(lambda: window.attack.ceiling is not None and not window.attack.runner.busy, timeout=20000)
     out = tmp_path / "report"
     assert window.export_figure(str(out))
     qtbot.waitUntil(lambda: (out / "attack.pdf").exists() and bool(window.last_export), timeout=60000)
@@ -97,6 +99,7 @@ def test_export_writes_the_cli_report(window, tmp_path, qtbot):
                                                          "iterations": 0, "device": ""}))
     assert cli_keys <= set(result)
     assert result["test"] == "attack" and result["iterations_run"] == 6
+    assert result["linear_gain"] == window.attack.ceiling["gain"][0] and "achieved_gain" in result
     assert (out / "attack.png").stat().st_size > 1000 and (out / "arrays.npz").exists()
     arrays = tmp_path / "views.npz"
     from stabview.gui.exporting import export_arrays

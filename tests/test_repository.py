@@ -53,3 +53,27 @@ def test_core_imports_without_qt():
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_every_resources_folder_travels_in_a_wheel():
+    """pyproject's data-files must list each folder of resources/ that holds files (a wheel
+    installs them under <prefix>/share/stabview/, where data.resources looks)."""
+    import tomllib
+    listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    folders = {str(d.relative_to(ROOT)) for d in (ROOT / "resources").rglob("*")
+               if d.is_dir() and any(f.is_file() for f in d.iterdir())}
+    assert {f"share/stabview/{d}": [f"{d}/*"] for d in folders} == listed
+
+
+def test_resources_are_found_in_a_wheel_install(tmp_path, monkeypatch):
+    """Without a checkout beside the package, the copy under <prefix>/share/stabview is used."""
+    import sys
+
+    from stabview.data import resources
+    installed = tmp_path / "share" / "stabview" / "resources"
+    installed.mkdir(parents=True)
+    monkeypatch.delenv(resources.ENV_VAR, raising=False)
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert resources.resources_dir() == ROOT / "resources"       # a checkout wins
+    monkeypatch.setattr(resources, "__file__", str(tmp_path / "site" / "stabview" / "data" / "resources.py"))
+    assert resources.resources_dir() == installed

@@ -1,13 +1,15 @@
 """Where the shipped files live: the `resources/` folder beside the `stabview` package.
 
 In a source checkout and in an editable install the package's `__file__` lies in the checkout,
-so `resources/` is found next to it. A packaged build that puts the folder elsewhere sets the
-environment variable `STABVIEW_RESOURCES` to it. Nothing here downloads anything.
+so `resources/` is found next to it; a wheel installs a copy under `<prefix>/share/stabview/`
+(pyproject's data-files). A build that puts the folder elsewhere sets the environment variable
+`STABVIEW_RESOURCES` to it. Nothing here downloads anything.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from ..errors import StabviewError
@@ -16,10 +18,16 @@ ENV_VAR = "STABVIEW_RESOURCES"
 
 
 def resources_dir() -> Path:
-    """Where the `resources/` folder should be (`$STABVIEW_RESOURCES`, else beside the package),
-    whether or not it exists: the one place that knows, for code that checks on its own."""
+    """Where the `resources/` folder should be, whether or not it exists: `$STABVIEW_RESOURCES`,
+    else the one beside the package (a checkout or an editable install), else the copy a wheel
+    installs under `<prefix>/share/stabview/`. The one place that knows, for code that checks on
+    its own."""
     override = os.environ.get(ENV_VAR)
-    return Path(override).expanduser() if override else Path(__file__).resolve().parents[2] / "resources"
+    if override:
+        return Path(override).expanduser()
+    beside = Path(__file__).resolve().parents[2] / "resources"
+    installed = Path(sys.prefix) / "share" / "stabview" / "resources"
+    return installed if not beside.is_dir() and installed.is_dir() else beside
 
 
 def resources_root() -> Path:

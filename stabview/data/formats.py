@@ -191,9 +191,18 @@ def read_dicom(path: Path, slice_index: int | None = None) -> np.ndarray:
         raise fail(path, "is a DICOM file without pixel data (not an image)" if marker else
                    "is not a DICOM file (no DICM marker and no pixel data found)")
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
-    pixels = ds.pixel_array
+    try:
+        pixels = ds.pixel_array
+    except (RuntimeError, NotImplementedError) as exc:
+        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+        if syntax is not None and syntax.is_compressed:
+            raise fail(path, f"is compressed ({syntax.name}) and no installed decoder can read it: "
+                             "install pylibjpeg with its JPEG plugins, or save the image uncompressed") from exc
+        raise
     frames = int(ds.get("NumberOfFrames", 1) or 1)
+    frame = 0
     if frames > 1:
+        frame = frames // 2 if slice_index is None else int(slice_index)
         pixels = pick_slice(path, pixels, 0, slice_index, "frame")
     else:
         single_image(path, slice_index)
@@ -204,12 +213,29 @@ def read_dicom(path: Path, slice_index: int | None = None) -> np.ndarray:
         pixels = grey_from_channels(path, pixels, "RGB")
     else:
         raise fail(path, f"is a colour DICOM ({photometric}); stabview tests greyscale reconstructions")
-    slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
-    intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
+    slope, intercept = _dicom_rescale(ds, frame)
     values = pixels.astype(np.float64) * slope + intercept
     if photometric == "MONOCHROME1" and values.size:
         values = values.max() + values.min() - values
     return values
+
+
+def _dicom_rescale(ds, frame: int) -> tuple[float, float]:
+    """(RescaleSlope, RescaleIntercept) for `frame`. Enhanced multi-frame files (enhanced CT/MR)
+    keep them in the per-frame or shared functional groups, not at the top level."""
+    groups = []
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if per_frame is not None and frame < len(per_frame):
+        groups.append(per_frame[frame])
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared:
+        groups.append(shared[0])
+    for group in groups:
+        transform = group.get("PixelValueTransformationSequence")
+        if transform and "RescaleSlope" in transform[0]:
+            item = transform[0]
+            return float(item.RescaleSlope or 1.0), float(item.get("RescaleIntercept", 0.0) or 0.0)
+    return float(ds.get("RescaleSlope", 1.0) or 1.0), float(ds.get("RescaleIntercept", 0.0) or 0.0)
 
 
 # -- NIfTI (nibabel) ----------------------------------------------------------------------------

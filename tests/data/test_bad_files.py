@@ -97,6 +97,20 @@ def test_corrupt_dicom(tmp_path):
     refused(tmp_path / "noise.dcm", "DICOM")
 
 
+def test_compressed_dicom_without_a_decoder_says_so(tmp_path):
+    import pydicom
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEG2000Lossless
+
+    path = write_dicom(tmp_path / "j2k.dcm", np.zeros((16, 16), np.uint16))
+    ds = pydicom.dcmread(path)
+    ds.file_meta.TransferSyntaxUID = JPEG2000Lossless
+    ds.PixelData = encapsulate([b"\x00" * 40])        # not a decodable codestream
+    ds["PixelData"].is_undefined_length = True
+    ds.save_as(path, enforce_file_format=True)
+    refused(path, "compressed", "JPEG 2000", "uncompressed")
+
+
 def test_truncated_nifti(tmp_path):
     volume = np.random.default_rng(0).random((16, 16, 16)).astype(np.float32)
     refused(truncate(write_nifti(tmp_path / "cut.nii.gz", volume)), "NIfTI")

@@ -97,6 +97,14 @@ def test_dicom_multiframe_picks_a_frame(tmp_path):
     np.testing.assert_allclose(load_image(path).numpy(), minmax(RAMP[::-1]), atol=1e-6)
 
 
+def test_enhanced_multiframe_dicom_rescales_each_frame(tmp_path):
+    frames = np.stack([RAMP * 100, RAMP * 100, RAMP * 100]).astype(np.uint16)
+    path = write_dicom(tmp_path / "enhanced.dcm", frames, per_frame=[(1.0, 0.0), (2.0, -1024.0), (0.5, 10.0)])
+    for k, (slope, intercept) in enumerate([(1.0, 0.0), (2.0, -1024.0), (0.5, 10.0)]):
+        np.testing.assert_allclose(read_array(path, slice_index=k), frames[k] * slope + intercept)
+    np.testing.assert_allclose(read_array(path), frames[1] * 2.0 - 1024.0)   # default: the middle frame
+
+
 def test_nifti_slice_axis_and_display_orientation(tmp_path):
     volume = np.arange(4 * 5 * 6, dtype=np.float32).reshape(4, 5, 6)  # (x: L→R, y: P→A, z: I→S)
     path = write_nifti(tmp_path / "vol.nii.gz", volume)

@@ -8,9 +8,14 @@ import numpy as np
 
 
 def write_dicom(path: Path, pixels: np.ndarray, *, slope: float = 1.0, intercept: float = 0.0,
-                photometric: str = "MONOCHROME2") -> Path:
-    """A minimal CT DICOM file: 16-bit stored values (signed if any is negative), one or more frames."""
+                photometric: str = "MONOCHROME2", per_frame: list[tuple[float, float]] | None = None) -> Path:
+    """A minimal CT DICOM file: 16-bit stored values (signed if any is negative), one or more frames.
+
+    `per_frame` writes (slope, intercept) per frame into the functional groups, as enhanced
+    multi-frame files do, with the top-level (slope, intercept) left at the given values.
+    """
     from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
     pixels = np.asarray(pixels)
@@ -36,6 +41,14 @@ def write_dicom(path: Path, pixels: np.ndarray, *, slope: float = 1.0, intercept
     ds.PixelRepresentation = 1 if signed else 0
     ds.RescaleSlope = f"{slope:g}"
     ds.RescaleIntercept = f"{intercept:g}"
+    if per_frame is not None:
+        groups = []
+        for frame_slope, frame_intercept in per_frame:
+            item, group = Dataset(), Dataset()
+            item.RescaleSlope, item.RescaleIntercept = f"{frame_slope:g}", f"{frame_intercept:g}"
+            group.PixelValueTransformationSequence = Sequence([item])
+            groups.append(group)
+        ds.PerFrameFunctionalGroupsSequence = Sequence(groups)
     ds.PixelData = stored.tobytes()
     ds.save_as(path, enforce_file_format=True)
     return path

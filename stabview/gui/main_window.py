@@ -234,7 +234,10 @@ class MainWindow(ImageDropTarget, QMainWindow):
 
     def autosave(self, wait: bool = False) -> None:
         """Write the autosave file if anything changed since the last one (in a thread; `wait`
-        blocks until it is on disk, for closing)."""
+        blocks until it is on disk, for closing: a tick's write still going is finished first, so
+        the last state is not refused as 'busy')."""
+        if wait:
+            self._saver.wait()
         error = self._saver.take_error()
         if error:
             self._unsaved = True
@@ -341,7 +344,6 @@ class MainWindow(ImageDropTarget, QMainWindow):
         if busy and not self._force_close and not self.confirm("Quit stabview", question):
             event.ignore()
             return
-        self._saver.wait()                 # a tick's write still going would race the last one
         self._unsaved = True
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())

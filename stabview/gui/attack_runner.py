@@ -49,7 +49,8 @@ class AttackRunner(QObject):
     snapshotsChanged = Signal()
     failed = Signal(str)
     ceilingProgress = Signal(str)     # 'step k / n: gain …' while the linearised gain is measured
-    ceilingMeasured = Signal(object)  # Sensitivity.to_dict() of the current network, image, sampling
+    ceilingChanged = Signal(object)   # a measurement (Sensitivity.to_dict() + 'cancelled'), or None
+                                      # when a new network, image or sampling makes it stale
 
     def __init__(self, workbench, parent: QObject | None = None):
         super().__init__(parent)
@@ -61,7 +62,7 @@ class AttackRunner(QObject):
         self.snapshot_at: tuple[int, ...] = ()
         self.roi: np.ndarray | None = None
         self.snapshots: list[dict] = []
-        self.ceiling: dict | None = None      # the last linearised gain measured for this setup
+        self.ceiling: dict | None = None      # the linearised gain measured for this setup, if any
         self.clean: dict = {}
         self.last_view: AttackView | None = None
         self.state = "idle"
@@ -154,9 +155,8 @@ class AttackRunner(QObject):
                                       on_progress=self.ceilingProgress.emit, name="ceiling"))
 
     def _ceiling_done(self, result: dict) -> None:
-        if not result.get("cancelled"):
-            self.ceiling = result
-        self.ceilingMeasured.emit(result)
+        self.ceiling = None if result["cancelled"] else result
+        self.ceilingChanged.emit(result)
 
     # --- sessions ---------------------------------------------------------------------------
     def state_for_session(self) -> tuple[dict, dict]:
@@ -323,6 +323,7 @@ class AttackRunner(QObject):
 
     def _setup_changed(self) -> None:
         self.ceiling = None
+        self.ceilingChanged.emit(None)
         if self.search is not None or self.runner.busy:
             self.reset()
 

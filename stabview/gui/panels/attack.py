@@ -127,7 +127,6 @@ class AttackPanel(QWidget):
         self.ceiling.setFixedHeight(2 * self.ceiling.fontMetrics().lineSpacing() + 4)   # as above
         self.ceiling.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.ceiling.setStatusTip("change ÷ size of the current r against the network's linearised gain at x")
-        self._ceiling_gain: float | None = None
         self.problem = ProblemLabel()
         self.objective_plot = pg.PlotWidget(title="Q(r)")
         self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
@@ -165,11 +164,8 @@ class AttackPanel(QWidget):
         attack.snapshotsChanged.connect(self._snapshots_changed)
         attack.failed.connect(self.problem.show_problem)
         attack.ceilingProgress.connect(self.ceiling.setText)
-        attack.ceilingMeasured.connect(self._ceiling_measured)
-        attack.runner.busyChanged.connect(self._busy_changed)
-        workbench.networkChanged.connect(self._forget_ceiling)
-        workbench.imageChanged.connect(self._forget_ceiling)
-        workbench.samplingChanged.connect(self._forget_ceiling)
+        attack.ceilingChanged.connect(self._ceiling_changed)
+        attack.runner.busyChanged.connect(self._update_buttons)
         workbench.networkChanged.connect(self.refresh_presets)
         self.refresh_presets()
         self._state_changed("idle")
@@ -303,49 +299,44 @@ class AttackPanel(QWidget):
     def measure_ceiling(self) -> bool:
         if not self.configure():
             return False
-        self.problem.show_problem("")
         self.ceiling.setText("measuring the ceiling …")
         return self.attack.measure_ceiling()
 
-    def _ceiling_measured(self, result: dict) -> None:
-        if result.get("cancelled"):
-            self._ceiling_gain = None
+    def _ceiling_changed(self, result: dict | None) -> None:
+        if result is None:
+            self.ceiling.setText("")
+        elif result["cancelled"]:
             self.ceiling.setText("ceiling: cancelled")
-            return
-        self._ceiling_gain = result["gain"][0]
-        self._show_ceiling()
+        else:
+            self._show_ceiling()
 
     def _show_ceiling(self) -> None:
-        if self._ceiling_gain is None:
+        """The runner's measured ceiling beside the current r's gain (nothing when none is measured)."""
+        if self.attack.ceiling is None:
             return
-        text = f"linearised gain at x (ceiling): {self._ceiling_gain:.2f}×"
+        ceiling = self.attack.ceiling["gain"][0]
+        text = f"linearised gain at x (ceiling): {ceiling:.2f}×"
         view = self.attack.last_view
         if view is not None and view.history:
             last = view.history[-1]
             if last["perturbation_rel"] > 0:
                 gain = last["network_change_rel"] / last["perturbation_rel"]
-                text += f"; this r: {gain:.2f}× ({gain / self._ceiling_gain:.0%} of it)"
+                text += f"; this r: {gain:.2f}× ({gain / ceiling:.0%} of it)"
         self.ceiling.setText(text)
 
-    def _forget_ceiling(self, *args) -> None:
-        self._ceiling_gain = None
-        self.ceiling.setText("")
-
-    def _busy_changed(self, busy: bool) -> None:
-        """The attack's thread also measures the ceiling: one job at a time, Pause cancels either."""
+    def _update_buttons(self, *args) -> None:
+        """From the search's state and the attack thread's job (the thread also measures the
+        ceiling and takes snapshots): one job at a time, and Pause cancels whichever runs."""
+        state, busy = self.attack.state, self.attack.runner.busy
+        idle_thread = state != "running" and not busy
+        self.buttons["run"].setEnabled(idle_thread)
+        self.buttons["step"].setEnabled(idle_thread)
+        self.buttons["pause"].setEnabled(not idle_thread)
+        self.buttons["snapshot"].setEnabled(state != "idle")
         self.buttons["ceiling"].setEnabled(not busy)
-        running = self.attack.state == "running"
-        self.buttons["pause"].setEnabled(busy or running)
-        if not running:
-            self.buttons["run"].setEnabled(not busy)
-            self.buttons["step"].setEnabled(not busy)
 
     def _state_changed(self, state: str) -> None:
-        running = state == "running"
-        self.buttons["run"].setEnabled(not running)
-        self.buttons["step"].setEnabled(not running)
-        self.buttons["pause"].setEnabled(running)
-        self.buttons["snapshot"].setEnabled(state != "idle")
+        self._update_buttons()
         if state == "idle":
             self._fitted = {}
             self.progress.setText("not started")

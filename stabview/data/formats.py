@@ -52,12 +52,17 @@ def grey_from_channels(path: Path, pixels: np.ndarray, kind: str) -> np.ndarray:
     return np.ascontiguousarray(colour[..., 0])
 
 
+def slice_number(n: int, index: int | None) -> int:
+    """The slice a reader takes from `n`: `index`, or the middle one when none is asked for."""
+    return n // 2 if index is None else int(index)
+
+
 def pick_slice(path: Path, volume: np.ndarray, axis: int, index: int | None, what: str) -> np.ndarray:
     """Slice `index` (default: the middle one) of `volume` along `axis`, with a clear range error."""
     if not -volume.ndim <= axis < volume.ndim:
         raise fail(path, f"axis {axis} does not exist: the {what} has shape {volume.shape}")
     n = volume.shape[axis]
-    k = n // 2 if index is None else int(index)
+    k = slice_number(n, index)
     if not 0 <= k < n:
         raise fail(path, f"{what} index {k} is outside 0..{n - 1} along axis {axis} (shape {volume.shape})")
     return np.take(volume, k, axis=axis)
@@ -202,7 +207,7 @@ def read_dicom(path: Path, slice_index: int | None = None) -> np.ndarray:
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     frame = 0
     if frames > 1:
-        frame = frames // 2 if slice_index is None else int(slice_index)
+        frame = slice_number(frames, slice_index)
         pixels = pick_slice(path, pixels, 0, slice_index, "frame")
     else:
         single_image(path, slice_index)

@@ -31,7 +31,7 @@ def resources_dir() -> Path:
 
 
 def resources_root() -> Path:
-    """The `resources/` folder: `$STABVIEW_RESOURCES` if set, else the one beside the package."""
+    """The `resources/` folder `resources_dir` names, with a clear error when it is missing."""
     root = resources_dir()
     if os.environ.get(ENV_VAR):
         where = f"${ENV_VAR} points to {root}"

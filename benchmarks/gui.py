@@ -33,38 +33,24 @@ def main() -> None:
     import numpy as np
     import torch
     torch.set_num_threads(args.threads)
-    from PySide6.QtCore import QTimer
-
     from stabview.gui.app import create_application
     app = create_application()
     from stabview.gui.main_window import MainWindow
+    from stabview.gui.responsiveness import GapRecorder
     from stabview.gui.settings import Settings
 
     settings = Settings(os.path.join(tempfile.mkdtemp(), "settings.ini"))
     settings.threads = args.threads
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    recorder = GapRecorder(5)
 
     def measure(label: str, action, done, limit: float = 300.0, at_least: float = 0.5) -> None:
-        gaps.clear()
-        last[0] = time.perf_counter()
-        timer.start()
+        recorder.start()
         start = time.perf_counter()
         action()
         while (time.perf_counter() - start < at_least or not done()) and time.perf_counter() - start < limit:
             app.processEvents()
             time.sleep(0.001)
-        timer.stop()
-        g = np.array(gaps[1:]) * 1000
+        g = recorder.stop()
         print(f"{label:34s} {time.perf_counter() - start:6.1f} s   longest gap {g.max():6.1f} ms   "
               f"p99 {np.percentile(g, 99):5.1f} ms", flush=True)
 

@@ -54,7 +54,8 @@ def load_perturbation(spec: str):
     if r.dim() == 3 and r.shape[0] == 1:
         r = r[0]
     if r.dim() != 2 or not (r.is_floating_point() or r.is_complex()):
-        raise StabviewError(f"--perturbation: '{key}' must be one (H, W) image, got shape {tuple(r.shape)} {r.dtype}")
+        raise StabviewError(f"--perturbation: '{key}' must be one (H, W) image, "
+                            f"got shape {tuple(r.shape)} {r.dtype}")
     if not bool(torch.isfinite(r).all()):
         raise StabviewError(f"--perturbation: '{key}' holds NaN or Inf values")
     return r, key
@@ -110,6 +111,7 @@ def run(args) -> int:
         save_npz(out / "arrays.npz", **arrays)
         title = f"{net.card.name} on {args.image}: measured and null-space errors"
         save_figure(nullspace_figure(outcome, title), out / "nullspace.png")
-        save_figure(nullspace_overlays(outcome, f"{net.card.name}: null-space error in red"), out / "overlay.png")
+        overlays = nullspace_overlays(outcome, f"{net.card.name}: null-space error in red")
+        save_figure(overlays, out / "overlay.png")
         say(f"wrote {out}/result.json, arrays.npz, nullspace.png, overlay.png")
     return 0

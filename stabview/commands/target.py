@@ -11,10 +11,10 @@ from .progress import ProgressBar
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "target", help="targeted attack: make the network show a false detail or lose a real one",
-        description="Search ‖r‖ ≤ ε‖x‖ for r that makes the network show the detail d although x lacks it "
-                    "(--mode add: minimise ‖f(A(x + r)) − (f(Ax) + d)‖), or erase d from x + d (--mode "
-                    "remove: minimise ‖f(A(x + d + r)) − f(Ax)‖); judge d in the network's and the "
-                    "baseline's outputs on the same r.")
+        description="Search ‖r‖ ≤ ε‖x‖ for r that makes the network show the detail d although x "
+                    "lacks it (--mode add: minimise ‖f(A(x + r)) − (f(Ax) + d)‖), or erase d from "
+                    "x + d (--mode remove: minimise ‖f(A(x + d + r)) − f(Ax)‖); judge d in the "
+                    "network's and the baseline's outputs on the same r.")
     add_network_flags(p)
     p.add_argument("--mode", choices=("add", "remove"), required=True,
                    help="add: false feature; remove: missing feature")
@@ -27,7 +27,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--intensity", type=float, default=0.5, help="detail intensity (default 0.5)")
     p.add_argument("--budget", type=float, default=0.02, help="ε: ‖r‖ ≤ ε‖x‖ (default 0.02)")
     p.add_argument("--iterations", type=int, default=100, help="search steps at most (default 100)")
-    p.add_argument("--step", type=float, default=0.1, help="first step as a fraction of the ball's radius (default 0.1)")
+    p.add_argument("--step", type=float, default=0.1,
+                   help="first step as a fraction of the ball's radius (default 0.1)")
     p.add_argument("--complex", action="store_true", help="complex perturbation for MRI images")
     p.set_defaults(func=run)
 
@@ -52,7 +53,8 @@ def run(args) -> int:
     bar = ProgressBar("target")
 
     def progress(state, total):
-        bar.update(state.iteration, total, f"misfit/‖d‖ {state.best_rel:.3f}  ‖r‖/‖x‖ {state.perturbation_rel:.2%}")
+        bar.update(state.iteration, total,
+                   f"misfit/‖d‖ {state.best_rel:.3f}  ‖r‖/‖x‖ {state.perturbation_rel:.2%}")
 
     outcome = run_targeted(net, op, x, d.to(device), settings, baseline=baseline_for(args), progress=progress)
     bar.close()

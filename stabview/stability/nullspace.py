@@ -64,8 +64,8 @@ def _double(t: torch.Tensor) -> torch.Tensor:
 class NullSpaceProjector:
     """P_R and P_N for one operator; `tolerance` and `max_iterations` govern the CGLS solves.
 
-    A solve for P_R x stops once ‖A(x − z)‖ ≤ tolerance·‖A‖·‖x‖ (‖A‖ by power iteration, once),
-    so an image already in the null space to that precision needs no iteration and P_N² = P_N.
+    A solve for P_R x stops once ‖A(x − z)‖ ≤ tolerance·‖A‖·‖x‖ (‖A‖ by power iteration,
+    once), so an image already in the null space to that precision needs no iteration and P_N² = P_N.
     `should_stop()` is asked before every CGLS iteration (a stop raises `Cancelled`);
     `progress(iteration, max_iterations, residual_rel)` is told after each one.
     """
@@ -113,8 +113,8 @@ class NullSpaceProjector:
     def pseudo_inverse(self, y: torch.Tensor, *, scale: torch.Tensor | None = None) -> torch.Tensor:
         """A⁺ y, the minimum-norm least-squares image (double precision).
 
-        The solve stops when ‖A z − y‖ ≤ tolerance·‖A‖·scale per item (default scale: ‖A* y‖/‖A‖²,
-        the size of the image that explains y through the top singular value).
+        The solve stops when ‖A z − y‖ ≤ tolerance·‖A‖·scale per item (default scale:
+        ‖A* y‖/‖A‖², the size of the image that explains y through the top singular value).
         """
         y = self.op.check_measurement(y)
         if self.exact:
@@ -262,7 +262,8 @@ def nullspace_test(reconstructors: dict, op: LinearOperator, x: torch.Tensor, r:
         r = torch.as_tensor(r).to(op.device)
         r = r[None] if r.dim() == 2 else r[:1]
         if tuple(r.shape[-2:]) != op.image_shape:
-            raise StabviewError(f"the perturbation is {tuple(r.shape[-2:])} but the images are {op.image_shape}")
+            raise StabviewError(f"the perturbation is {tuple(r.shape[-2:])} but the images are "
+                                f"{op.image_shape}")
         if r.is_complex() and not op.complex_images:
             raise StabviewError("a complex perturbation cannot perturb a real (CT) image")
         cases["perturbed"] = x + r.to(x.dtype if x.is_complex() else x.real.dtype)

@@ -55,10 +55,12 @@ def overlay(image, null_error, scale: float) -> Image.Image:
     return Image.fromarray((rgb * 255 + 0.5).astype(np.uint8), mode="RGB")
 
 
-def overlay_strip(panels: list[tuple[str, Image.Image]], *, cell: int = 192, title: str | None = None) -> Image.Image:
+def overlay_strip(panels: list[tuple[str, Image.Image]], *, cell: int = 192,
+                  title: str | None = None) -> Image.Image:
     """Captioned RGB panels side by side."""
     pad, caption_h, title_h = 6, 22, 30 if title else 0
-    canvas = Image.new("RGB", (pad + len(panels) * (cell + pad), title_h + cell + caption_h + 2 * pad), BACKGROUND)
+    size = (pad + len(panels) * (cell + pad), title_h + cell + caption_h + 2 * pad)
+    canvas = Image.new("RGB", size, BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     if title:
         draw.text((pad, 6), title, font=_font(16), fill=INK)
@@ -71,7 +73,8 @@ def overlay_strip(panels: list[tuple[str, Image.Image]], *, cell: int = 192, tit
 
 def nullspace_overlays(outcome, title: str) -> Image.Image:
     """Every reconstruction with its null-space error in red, all on one scale (the largest error)."""
-    splits = [(case, name, split) for case, by_name in outcome.splits.items() for name, split in by_name.items()]
+    splits = [(case, name, split) for case, by_name in outcome.splits.items()
+              for name, split in by_name.items()]
     scale = max(float(_magnitude(split.null).max()) for _, _, split in splits)
     peak = float(_magnitude(outcome.x).max()) or 1.0
     panels = [(f"{name}, {case}: {split.null_space_error_rel:.1%}",
@@ -100,6 +103,7 @@ def target_figure(outcome, title: str) -> Image.Image:
             before = numbers["measures_without_r"][name]["verdict"]
             cells.append((f"with d: d {before}", with_d))
         verdict = numbers["measures"][name]["verdict"]
-        cells += [(f"attacked: d {verdict}", attacked), ("detail shown", shown)]
+        k = _gain(clean, images["detail"])
+        cells += [(f"attacked: d {verdict}", attacked), (f"detail shown ×{k:.1f}", shown * k)]
         rows.append((name, cells))
     return image_grid(rows, title=title)

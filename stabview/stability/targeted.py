@@ -6,15 +6,20 @@ symbol or text, a "lesion"):
     add     (false feature)   minimise ‖f(A(x + r)) − (f(Ax) + d)‖       the truth is x
     remove  (missing feature) minimise ‖f(A(x + d + r)) − f(Ax)‖         the truth is x + d
 
-Each step moves r by a fraction of the ball's radius along the normalised negative gradient and
-projects back onto the ball; a step that does not lower the objective is undone and the step
-halved; the search ends after the given iterations, when the stall test sees no progress, or when
-the step falls below 0.1% of the radius. It starts from a small seeded random r (the gradient
+Each step moves r by a fraction of the ball's radius against the momentum of normalised gradients
+(heavy ball on unit directions, so nothing depends on the scale of the network's output) and
+projects back onto the ball; a step that raises the objective shrinks the following ones. The
+search ends after the given iterations, when the stall test sees no progress, or when the step
+falls below 0.1% of the radius. (Adam's per-pixel scaling was tried first: it spreads r over
+every pixel, which wastes an ℓ2 budget; on deepmri it ended at misfit 0.80·‖d‖, above the 0.70 of
+the trivial r ∝ d, where this search reaches 0.66.) It starts from a small seeded random r (the gradient
 vanishes at r = 0 for a linear map and a target outside its range), so it is deterministic.
 
 What matters is whether the target is reached with an r that is small *and unlike d*: the
 outcome reports the details verdict (test 2's recovered / blurred / lost) of d in the network's
-and the baseline's outputs on the same r, ‖r‖/‖x‖, ‖r‖/‖d‖ and the correlation of r with d.
+and the baseline's outputs on the same r, ‖r‖/‖x‖, ‖r‖/‖d‖ and the correlation of r with d, and,
+for reference, what the plain r = ±ε‖x‖·d/‖d‖ (d itself, scaled to the budget) does
+(`along_d`): a search that beats it found something a faithful map would not give.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ class TargetSettings:
     iterations: int = 100
     step: float = 0.1                   # first step, as a fraction of the ball's radius
     init_scale: float = 0.05            # ‖r₀‖ as a fraction of the radius
-    shrink: float = 0.7                 # the step shrinks by this factor after a step that made things worse
+    momentum: float = 0.9               # weight of earlier (normalised) gradients in the direction
+    shrink: float = 0.8                 # the step shrinks by this factor after a step that made things worse
     stall_window: int = 20
     stall_tolerance: float = 1e-3
     complex_perturbation: bool = False  # MRI only: r complex instead of real
@@ -64,6 +70,8 @@ class TargetSettings:
             raise StabviewError(f"a targeted search needs at least one iteration, got {self.iterations}")
         if not 0 < self.step <= 1 or not 0 < self.init_scale <= 1:
             raise StabviewError("the step and the start size are fractions of the radius in (0, 1]")
+        if not 0 <= self.momentum < 1 or not 0 < self.shrink < 1:
+            raise StabviewError("momentum must lie in [0, 1) and shrink in (0, 1)")
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -114,7 +122,7 @@ class TargetedSearch:
         self.r = self._start()
         self.objective, self.gradient = self._evaluate(self.r)
         self.best_r, self.best = self.r.clone(), self.objective
-        self.m, self.v = torch.zeros_like(self.r), torch.zeros_like(self.r.real)
+        self.velocity = torch.zeros_like(self.r)
 
     def _start(self) -> torch.Tensor:
         """A seeded random r of size init_scale·radius (drawn on the CPU: same numbers on every device)."""
@@ -135,16 +143,14 @@ class TargetedSearch:
         return float(objective.detach()), grad.detach()
 
     def step(self) -> TargetState:
-        """One Adam-scaled step of size step·radius, projected onto the ball; a worse objective shrinks the step."""
+        """One step of size step·radius along the momentum of normalised gradients, onto the ball.
+
+        A step that raises the objective shrinks the next ones by `shrink`.
+        """
         s, radius = self.settings, self.radius
         self.iteration += 1
-        g = self.gradient
-        self.m = 0.9 * self.m + 0.1 * g
-        self.v = 0.999 * self.v + 0.001 * g.abs().pow(2)
-        m_hat = self.m / (1 - 0.9 ** self.iteration)
-        v_hat = self.v / (1 - 0.999 ** self.iteration)
-        direction = m_hat / (v_hat.sqrt() + 1e-12 * float(v_hat.abs().max().sqrt()))
-        self.r = project_to_ball(self.r - scale_to_norm(direction, self.step_size * radius), radius)
+        self.velocity = s.momentum * self.velocity + scale_to_norm(self.gradient, torch.ones_like(radius))
+        self.r = project_to_ball(self.r - scale_to_norm(self.velocity, self.step_size * radius), radius)
         objective, self.gradient = self._evaluate(self.r)
         if objective > self.objective:
             self.step_size *= s.shrink
@@ -209,9 +215,13 @@ def run_targeted(net, op: LinearOperator, x: torch.Tensor, detail: torch.Tensor,
             progress(state, s.iterations)
     r, d, x1 = search.best_r, search.detail, search.x
     attacked = op.forward(search.base + r)
+    # the reference r: d itself scaled to the budget (−d to remove it), what a faithful map needs
+    sign = 1.0 if s.mode == "add" else -1.0
+    along_d = sign * scale_to_norm(apply_detail(torch.zeros_like(x1), d), search.radius)
     with torch.no_grad(), _frozen(net):
         net_attacked = checked_output(net(attacked, op), op, "f(A(x + r))")[0]
         net_with_d = checked_output(net(op.forward(search.base), op), op, "f(A(x + d))")[0]
+        net_along_d = checked_output(net(op.forward(search.base + along_d), op), op, "f(A(x ± εd))")[0]
     images = {"x": x1[0], "detail": d, "r": r[0], "input": (search.base + r)[0],
               "network_clean": search.clean[0], "network_attacked": net_attacked}
     numbers = {
@@ -219,10 +229,12 @@ def run_targeted(net, op: LinearOperator, x: torch.Tensor, detail: torch.Tensor,
         "perturbation_rel": float(r.norm() / x1.norm()), "r_over_d": float(r.norm()) / search.d_norm,
         "r_d_correlation": correlation(r[0], d),
         "target_residual_rel": search.best / search.d_norm,
-        "target_residual_rel_start": float((search.target[0] - (net_with_d if s.mode == "remove"
-                                                                 else search.clean[0])).norm()) / search.d_norm,
+        "target_residual_rel_start": float((search.target[0] - (
+            net_with_d if s.mode == "remove" else search.clean[0])).norm()) / search.d_norm,
         "iterations_run": search.iteration, "stopped_by": search.stopped_by,
         "measures": {"network": measure_detail(net_attacked, search.clean[0], d).to_dict()},
+        "along_d": {"target_residual_rel": float((net_along_d - search.target[0]).norm()) / search.d_norm,
+                    "network": measure_detail(net_along_d, search.clean[0], d).to_dict()},
     }
     if s.mode == "remove":
         images["network_detail"] = net_with_d

@@ -81,6 +81,7 @@ def test_a_network_that_invents_null_space_content_shows_the_detail_for_a_small_
     assert n["r_over_d"] < 0.2                      # r is far smaller than the detail …
     assert abs(n["r_d_correlation"]) < 0.2          # … and unlike it
     assert n["verdicts"]["baseline"] == "lost"      # the same r does not put it into the faithful map
+    assert n["along_d"]["target_residual_rel"] > 0.99   # nor does r ∝ d put it into this network
 
 
 def test_the_zero_filled_map_keeps_a_measured_detail_that_the_budget_cannot_cancel():

@@ -54,7 +54,7 @@ class AttackParams:
     budget: float = 0.02
     step: float = 0.25
     stall_window: int = 10
-    stall_tolerance: float = 1e-3
+    stall_tolerance: float = 5e-3
     lam: float = 0.001
     momentum: float = 0.9
     lr: float = 0.01

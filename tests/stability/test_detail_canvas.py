@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from stabview.detail_canvas import DetailCanvas
+from stabview.stability.detail_canvas import DetailCanvas
 from stabview.errors import StabviewError
 from stabview.stability.details import Detail
 

@@ -17,8 +17,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .errors import StabviewError
-from .stability.details import Detail
+from ..errors import StabviewError
+from .details import Detail
 
 TOOLS = ("stamp", "brush", "eraser")
 

@@ -113,4 +113,4 @@ def _outcome_like(result):
 
     from stabview.stability.params import AttackParams
     return SimpleNamespace(numbers={k: result[k] for k in ("perturbation_rel", "network_change_rel")},
-                           cancelled=False, params=AttackParams(), snapshots=[], history=[])
+                           cancelled=False, params=AttackParams(), snapshots=[], history=[], curve=[])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -98,6 +98,7 @@ def run(args) -> int:
         say(f"gain (change ÷ size): {n['achieved_gain']:.2f}×; linearised ceiling at x: {n['linear_gain']:.2f}×"
             + ("" if n["linear_gain_converged"] else " (power iteration not converged)"))
     if out is not None:
+        create_output(out)
         meta = {"network": net.card.name, "image": args.image, "operator": op.describe(),
                 "iterations": iterations, "device": str(device)}
         write_attack(outcome, out, meta)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .progress import ProgressBar
 
 MODALITIES = ("fourier", "multicoil", "radon")
@@ -98,6 +98,7 @@ def run(args) -> int:
         f"{'FBP' if linear == 'fbp' else 'zero-filled'} {numbers[f'psnr_{linear}']:.2f} dB; "
         f"{result.iterations} iterations ({result.stopped_by}) in {result.seconds:.1f} s")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", {
             "test": "baseline", "image": args.image, "operator": op.describe(), **numbers,
             **result.summary(), "objective": [row[0] for row in result.objective],

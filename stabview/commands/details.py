@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 
 
@@ -64,6 +64,7 @@ def run(args) -> int:
         result["measures"][name] = m.to_dict()
         say(f"{name}: {m.verdict} (correlation {m.correlation:.2f}, contrast {m.contrast:.2f})")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", result)
         x_d = (x[0].cpu() + d)
         rows = [("input", [("x", x[0].cpu()), ("x + d", x_d), ("d", d)])]

@@ -68,7 +68,7 @@ def run(args) -> int:
     from ..baselines import reconstruct
     from ..data import load_image_or_sample
     from ..export import save_npz, save_png
-    from ..stability.figures import image_grid, line_plot, save_figure
+    from ..stability.figures import display_name, image_grid, line_plot, save_figure
     from ..stability.metrics import psnr, ssim
     from ..stability.reports import versions, write_json
 
@@ -109,7 +109,7 @@ def run(args) -> int:
         label = "FBP" if linear == "fbp" else "zero-filled"
         panels = image_grid([("", [("reference", truth), (f"{label} {numbers[f'psnr_{linear}']:.1f} dB", first),
                                    (f"baseline {numbers['psnr_baseline']:.1f} dB", image)])],
-                            title=f"{args.image}: {result.method}")
+                            title=f"{display_name(args.image)}: {result.method}")
         save_figure(panels, out / "panels.png")
         values = [math.log10(max(v[0], 1e-300)) for v in result.objective]
         curve = line_plot(list(range(1, len(values) + 1)), {"objective": (values, None)},

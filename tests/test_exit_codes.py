@@ -130,3 +130,16 @@ def test_one_line_removes_terminal_escapes_and_joins_lines():
     text = "\x1b[31mred\x1b[0m error\n  on two lines\x07"
     assert one_line(text) == "red error on two lines"
     assert not re.search(r"[\x00-\x1f]", one_line(text))
+
+
+@pytest.mark.parametrize("command,extra,word", [
+    ("demo", ["--device", "gpu0"], "device"),
+    ("demo", ["--size", "0"], "--size"),
+    ("baseline", ["--size", "2"], "--size"),
+    ("attack", ["--snapshots", "abc"], "--snapshots"),
+    ("details", ["--size", "10000"], "larger than"),
+    ("details", ["--intensity", "nan"], "intensity"),
+])
+def test_more_bad_flag_values_exit_2_naming_the_flag(models, command, extra, word, capsys):
+    assert main([*COMMANDS[command](models), *extra, "--threads", "1"]) == 2
+    assert word in capsys.readouterr().err

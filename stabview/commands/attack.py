@@ -56,7 +56,11 @@ def resolve_params(args, net):
     changes["seed"] = args.seed
     params = AttackParams.from_dict(preset).with_(**changes)
     if args.snapshots:
-        snaps = tuple(int(s) for s in args.snapshots.split(",") if s.strip())
+        try:
+            snaps = tuple(int(s) for s in args.snapshots.split(",") if s.strip())
+        except ValueError:
+            from ..errors import StabviewError
+            raise StabviewError(f"--snapshots takes comma-separated iterations, got '{args.snapshots}'") from None
     else:
         snaps = tuple(sorted({max(1, iterations // 3), max(1, 2 * iterations // 3)}))
     return params, iterations, snaps

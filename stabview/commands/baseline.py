@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .common import apply_runtime, create_output, output_dir, say
+from .common import apply_runtime, check_side, create_output, output_dir, say
 from .progress import ProgressBar
 
 MODALITIES = ("fourier", "multicoil", "radon")
@@ -74,6 +74,7 @@ def run(args) -> int:
 
     device = apply_runtime(args)
     out = output_dir(args.out)
+    check_side(args.size)
     op = build_operator(args, device)
     x = load_image_or_sample(args.image, op.image_shape)[None].to(device)
     y = op.forward(x)
@@ -117,5 +118,6 @@ def run(args) -> int:
         save_figure(curve, out / "objective.png")
         save_npz(out / "baseline.npz", baseline=result.image.cpu(), reference=x.cpu(),
                  **{linear: start.cpu()}, objective=torch.tensor([v[0] for v in result.objective]))
-        say(f"wrote {out}/result.json, baseline.png, panels.png, objective.png, baseline.npz")
+        say(f"wrote {out}/result.json, baseline.png, reference.png, {linear}.png, panels.png, objective.png, "
+            "baseline.npz")
     return 0

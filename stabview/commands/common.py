@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import OutputPathError
+from ..errors import OutputPathError, StabviewError
 from ..runtime import resolve_device, set_threads
 
 
@@ -51,6 +51,13 @@ def create_output(out: Path) -> Path:
     except OSError as exc:
         raise OutputPathError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
     return out
+
+
+def check_side(size: int) -> int:
+    """--size of the commands that sample an image themselves: a square side of at least 8 pixels."""
+    if size < 8:
+        raise StabviewError(f"--size must be at least 8 pixels, got {size}")
+    return size
 
 
 def say(message: str) -> None:

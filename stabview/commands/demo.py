@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .common import add_runtime_flags, apply_runtime, create_output, output_dir, say
+from .common import add_runtime_flags, apply_runtime, check_side, create_output, output_dir, say
 
 
 def add_parser(subparsers) -> None:
@@ -32,6 +32,7 @@ def run(args) -> int:
 
     device = apply_runtime(args)
     out = output_dir(args.out)
+    check_side(args.size)
     shape = (args.size, args.size)
     x = load_image_or_sample(args.image, shape)[None].to(device)
     if args.modality == "radon":

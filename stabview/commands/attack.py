@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import StabviewError
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -103,7 +103,10 @@ def resolve_params(args, net):
     changes["seed"] = args.seed
     params = AttackParams.from_dict(base).with_(**changes)
     if args.snapshots:
-        snaps = tuple(int(s) for s in args.snapshots.split(",") if s.strip())
+        try:
+            snaps = tuple(int(s) for s in args.snapshots.split(",") if s.strip())
+        except ValueError:
+            raise StabviewError(f"--snapshots takes comma-separated iterations, got '{args.snapshots}'") from None
     elif params.budgeted:
         snaps = ()
     else:
@@ -155,6 +158,7 @@ def run(args) -> int:
                          on_search_done=search_done)
     report(outcome, params)
     if out is not None:
+        create_output(out)
         meta = {"network": net.card.name, "image": args.image, "operator": op.describe(),
                 "iterations": iterations, "device": str(device)}
         written = write_attack(outcome, out, meta)

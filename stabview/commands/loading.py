@@ -19,7 +19,8 @@ def add_network_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the compressed-sensing baseline")
     parser.add_argument("--baseline-iterations", type=int, default=None,
                         help="cap on baseline iterations (default: the preset's)")
-    parser.add_argument("--out", default=None, help="folder for result.json, arrays.npz and figures")
+    parser.add_argument("--out", default=None,
+                        help="folder for result.json and the figures (made when they are written)")
     add_runtime_flags(parser)
 
 

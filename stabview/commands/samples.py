@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -62,6 +62,7 @@ def run(args) -> int:
         cells = "  ".join(f"{name} {summary[name]['psnr_mean'][k]:6.2f}" for name in recs)
         say(f"rate {rate:.3f}: PSNR {cells}")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", {"test": "samples", "network": net.card.name, "images": names,
                                          "operator": op.describe(), "seed": args.seed, **summary,
                                          "versions": versions()})

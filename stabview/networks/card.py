@@ -159,7 +159,13 @@ class ModelCard:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CardError(f"no model card at {path}: write one (see docs/own-network.md)") from None
-        except json.JSONDecodeError as exc:
+        except IsADirectoryError:
+            raise CardError(f"{path} is a folder, not a model card: give the card's JSON file") from None
+        except OSError as exc:
+            raise CardError(f"model card {path} cannot be read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise CardError(f"model card {path} is not a text (UTF-8 JSON) file") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise CardError(f"model card {path} is not valid JSON: {exc}") from None
         return cls.from_dict(data)
 

@@ -18,6 +18,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
+from ..errors import call_user_model
 from ..operators import LinearOperator
 from .architectures import ARCHITECTURES, build_network
 from .base import ReconstructionNetwork, from_channels, to_channels
@@ -126,7 +127,7 @@ class ExternalNetwork(ReconstructionNetwork):
         return x0 if convention == "warm_start_complex" else to_channels(x0).contiguous()
 
     def reconstruct(self, y: torch.Tensor, op: LinearOperator) -> torch.Tensor:
-        out = self.module(self.model_input(y, op))
+        out = call_user_model(self.module, self.model_input(y, op), who=f"model {self.source}")
         if isinstance(out, (tuple, list)):
             out = out[0]
         if self.card.output_convention == "channels":

@@ -14,9 +14,7 @@ from pathlib import Path
 import torch
 
 from ..errors import StabviewError
-from ..operators import MASK_KINDS, FourierOperator, MaskSpec, MultiCoilOperator
-
-FAMILY = {"fourier": "fourier", "multicoil": "fourier", "radon": "radon"}
+from ..operators import FAMILY, MASK_KINDS, MaskSpec, build_operator
 
 
 class ChoiceError(StabviewError, ValueError):
@@ -147,18 +145,9 @@ class Sampling:
         return out
 
     def operator(self, shape: tuple[int, int], device: torch.device | str = "cpu"):
-        """The operator for this sampling on `shape` images: the one place operators are built."""
+        """The operator for this sampling on `shape` images (`operators.build_operator`)."""
         spec = MaskSpec(self.kind, float(self.rate), int(self.seed), dict(self.options))
-        if spec.family != FAMILY[self.modality]:
-            raise ChoiceError(f"mask kind '{spec.kind}' is for {spec.family} sampling, not {self.modality}")
-        if self.modality == "fourier":
-            op = FourierOperator.from_spec(shape, spec)
-        elif self.modality == "multicoil":
-            op = MultiCoilOperator.from_spec(shape, spec, n_coils=int(self.n_coils))
-        else:
-            from ..operators import RadonOperator
-            op = RadonOperator.from_spec(shape, spec, n_full=int(self.n_full))
-        return op if torch.device(device).type == "cpu" else op.to(device)
+        return build_operator(self.modality, shape, spec, n_coils=self.n_coils, n_full=self.n_full, device=device)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "options": dict(self.options)}

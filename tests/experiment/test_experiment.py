@@ -50,7 +50,7 @@ def test_one_place_builds_every_operator(sampling, kind):
 def test_sampling_choices_are_checked_and_a_new_modality_gets_a_kind_that_fits():
     with pytest.raises(ChoiceError, match="modality"):
         Sampling("ultrasound")
-    with pytest.raises(ChoiceError, match="for radon sampling"):
+    with pytest.raises(StabviewError, match="for radon sampling"):
         Sampling("fourier", "uniform-angles").operator((16, 16))
     assert Sampling("fourier", "cartesian").with_(modality="radon").kind == "uniform-angles"
 

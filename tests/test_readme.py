@@ -105,3 +105,14 @@ def test_the_findings_paragraph_is_made_from_the_results():
     shown = README[start:README.index(report.FINDINGS_END)].strip()
     assert shown == report.findings(ROOT / "docs" / "results"), \
         "README.md's findings disagree with docs/results: run `python scripts/zoo_report.py --readme-only`"
+
+
+@pytest.mark.slow
+def test_the_python_api_examples_run(tmp_path, monkeypatch):
+    """Every ```python block of the README's Python API section runs as written."""
+    section = README[README.index("## Python API"):README.index("## Conventions")]
+    blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})

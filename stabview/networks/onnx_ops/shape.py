@@ -96,7 +96,7 @@ def gather(x, indices, *, attrs):
     axis = attrs.get("axis", 0) % x.dim()
     flat = _positive(indices.reshape(-1).long(), x.shape[axis])
     out = x.index_select(axis, flat)
-    return out.reshape(*x.shape[:axis], *indices.shape, *x.shape[axis + 1:])
+    return out.reshape((*x.shape[:axis], *indices.shape, *x.shape[axis + 1:]))
 
 
 def gather_elements(x, indices, *, attrs):

@@ -109,9 +109,22 @@ def load_state_dict_file(net: torch.nn.Module, path: pathlib.Path) -> torch.nn.M
     return net
 
 
+def read_torchscript(path: pathlib.Path) -> torch.nn.Module:
+    """The TorchScript archive at `path` (TorchScript's own loader: no Python code is unpickled)."""
+    try:
+        with warnings.catch_warnings():   # TorchScript is deprecated upstream but still the format asked for
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFormatError(f"{path.name} is not a loadable TorchScript archive: {describe(exc)}") from None
+
+
 def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Path | None = None, *,
-                    device: torch.device | str = "cpu") -> ReconstructionNetwork:
-    """A `ReconstructionNetwork` from a user's model file and its card; see the module docstring."""
+                    device: torch.device | str = "cpu", probe: bool = True) -> ReconstructionNetwork:
+    """A `ReconstructionNetwork` from a user's model file and its card; see the module docstring.
+
+    `probe=False` skips the run on zeros (the inspection report runs its own checks).
+    """
     path = pathlib.Path(path)
     if not path.is_file():
         raise ModelFormatError(f"no model file at {path}")
@@ -130,12 +143,7 @@ def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Pa
         net = load_state_dict_file(build_network(the_card), path)
         return net.eval().to(device)
     if kind == "torchscript":
-        try:
-            with warnings.catch_warnings():   # TorchScript is deprecated upstream but still the format asked for
-                warnings.simplefilter("ignore", DeprecationWarning)
-                module = torch.jit.load(str(path), map_location="cpu")
-        except Exception as exc:  # noqa: BLE001
-            raise ModelFormatError(f"{path.name} is not a loadable TorchScript archive: {describe(exc)}") from None
+        module = read_torchscript(path)
     elif kind == "onnx":
         from .onnx_import import onnx_to_torch  # noqa: PLC0415 - needs the optional onnx package
         module = onnx_to_torch(path)
@@ -143,6 +151,7 @@ def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Pa
         raise ModelFormatError(f"{path.name}: unknown model format; {HOW_TO_EXPORT}")
     net = ExternalNetwork(the_card, module, path.name)
     net.eval()
-    net.probe()
+    if probe:
+        net.probe()
     return net.to(device)
 

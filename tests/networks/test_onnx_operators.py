@@ -127,6 +127,31 @@ CASES = [
     Case("Gemm", [x(3, 4), x(5, 4), x(5)], {"transB": 1, "alpha": 0.5, "beta": 2.0}, 13),
 ]
 
+SMOOTH_UNARY = ["Abs", "Neg", "Relu", "Softplus", "Softsign", "Mish", "Sin", "Cos", "Atan", "Selu", "Celu",
+                "HardSwish", "Identity", "LeakyRelu"]
+STEP_UNARY = ["Floor", "Ceil", "Round", "Sign", "IsNaN", "IsInf", "Shape", "Size"]
+CASES += [Case(op, [x(3, 4)], {}, 18) for op in SMOOTH_UNARY]
+CASES += [Case(op, [x(3, 4)], {}, 15, grad=False) for op in STEP_UNARY]
+CASES += [Case("Tan", [("s", (3, 4))], {}, 13), Case("Reciprocal", [("p", (3, 4))], {}, 13),
+          Case("ThresholdedRelu", [x(3, 4)], {"alpha": 0.3}, 13), Case("Dropout", [x(3, 4)], {}, 13),
+          Case("Sub", [x(3, 4), x(4)], {}, 14), Case("Add", [x(3, 4), x(3, 1)], {}, 14),
+          Case("Mul", [x(3, 4), x(3, 4)], {}, 14), Case("Sum", [x(3, 4), x(4), x(3, 4)], {}, 13),
+          Case("Mean", [x(3, 4), x(3, 4)], {}, 13), Case("Xor", [b(3, 4), b(3, 4)], {}, 13, grad=False),
+          Case("Mod", [x(3, 4), ("p", (3, 4))], {"fmod": 1}, 13, grad=False),
+          Case("Mod", [np.array([7, -7, 5], I64), np.array([3, 3, -2], I64)], {}, 13, grad=False, label="int"),
+          *[Case(op, [x(3, 4), x(3, 4)], {}, 13, grad=False)
+            for op in ("Less", "LessOrEqual", "Greater", "GreaterOrEqual")],
+          Case("ArgMax", [x(3, 4)], {"axis": 1, "keepdims": 0}, 13, grad=False),
+          Case("ArgMin", [x(3, 4)], {"axis": 0, "select_last_index": 1}, 13, grad=False),
+          *[Case(op, [x(2, 3, 4)], {"axes": [1, 2]}, 13) for op in ("ReduceMin", "ReduceL1", "ReduceSumSquare",
+                                                                     "ReduceLogSumExp", "ReduceProd")],
+          Case("GlobalMaxPool", [x(1, 2, 4, 3)], {}, 13),
+          Case("CastLike", [np.array([1, 2], I64), np.array([0.5], "f")], {}, 15, grad=False),
+          Case("Concat", [x(2, 3), x(2, 1)], {"axis": -1}, 13),
+          Case("Reshape", [x(2, 3, 4), np.array([0, -1], I64)], {}, 14),
+          Case("Elu", [x(3, 4)], {"alpha": 0.5}, 6, label="alpha"),
+          Case("Clip", [x(3, 4)], {"min": -0.3, "max": 0.2}, 6, label="attributes")]
+
 _TYPES = {np.dtype("float32"): TensorProto.FLOAT, np.dtype("int64"): TensorProto.INT64,
           np.dtype("bool"): TensorProto.BOOL, np.dtype("float64"): TensorProto.DOUBLE}
 
@@ -144,10 +169,11 @@ def _build(case, rng):
             kind, shape = spec
             value = {"x": lambda: rng.standard_normal(shape).astype("f"),
                      "p": lambda: rng.uniform(0.5, 2.0, shape).astype("f"),
+                     "s": lambda: rng.uniform(-1.0, 1.0, shape).astype("f"),
                      "b": lambda: rng.random(shape) > 0.5}[kind]()
             graph_inputs.append(helper.make_tensor_value_info(name, _TYPES[value.dtype], list(shape)))
             feeds[name] = value
-            if kind in ("x", "p"):
+            if kind in ("x", "p", "s"):
                 float_feeds.append(name)
         else:
             inits.append(numpy_helper.from_array(np.asarray(spec), name))
@@ -194,6 +220,7 @@ def test_every_operator_named_in_the_issue_is_supported():
               "ScatterND"}
     assert wanted <= set(supported_operators())
     assert wanted <= {c.op for c in CASES}
+    assert set(supported_operators()) <= {c.op for c in CASES}       # and every other one has a case
 
 
 def test_unsupported_operator_and_foreign_domain_are_named():

@@ -50,6 +50,12 @@ CASES = [
          {"mode": "constant"}, 18, label="axes-value"),
     Case("Pad", [x(1, 2, 5, 6), np.array([0, 0, 4, 0, 0, 0, 2, 7], I64)], {"mode": "reflect"}, 13,
          label="longer-than-axis"),
+    # leading or non-image axes take the general path (indices), the others torch's own padding
+    Case("Pad", [x(3, 4, 5), np.array([1, 0, 2, 2, 1, 0], I64)], {"mode": "edge"}, 13, label="leading-axes"),
+    Case("Pad", [x(3, 4, 5), np.array([0, 3, 1, 0, 1, 4], I64)], {"mode": "wrap"}, 19, label="leading-axes"),
+    *[Case("Resize", [x(2, 4, 5), None, np.array([1, 2, 1.5], "f")],
+           {"mode": mode, "coordinate_transformation_mode": ctm, "nearest_mode": "floor"}, 13, label=f"{mode}-3d")
+      for mode, ctm in (("linear", "half_pixel"), ("nearest", "asymmetric"))],
     Case("ConstantOfShape", [np.array([2, 3], I64)], {"value": numpy_helper.from_array(np.array([2.5], "f"))},
          13, grad=False),
     *[Case("Resize", [x(1, 2, 4, 5), None, np.array([1, 1, 2, 1.5], "f")],

@@ -141,6 +141,24 @@ def _source_index(n: int, begin: int, end: int, mode: str, device) -> torch.Tens
     return torch.where(r >= n, 2 * (n - 1) - r, r)
 
 
+_TORCH_PAD_MODES = {"reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+
+
+def _native_pad(x, begin: dict, end: dict, mode: str):
+    """torch's own padding when it computes the same thing (spatial axes only, pads it allows)."""
+    padded = [a for a in range(x.dim()) if begin.get(a, 0) or end.get(a, 0)]
+    if not padded or x.dim() not in (3, 4, 5) or min(padded) < 2 or x.dim() - 2 > 3:
+        return None
+    spatial = range(2, x.dim())
+    before = [begin.get(a, 0) for a in spatial]
+    after = [end.get(a, 0) for a in spatial]
+    sizes = [x.shape[a] for a in spatial]
+    if min(before + after) < 0 or any(max(b, e) > (n - 1 if mode == "reflect" else n)
+                                      for b, e, n in zip(before, after, sizes)):
+        return None
+    return F.pad(x, torch_pad_list(before, after), mode=_TORCH_PAD_MODES[mode])
+
+
 def pad(x, pads=None, value=None, axes=None, *, attrs):
     mode = text(attrs.get("mode"), "constant")
     pads = ints(pads) if pads is not None else list(attrs.get("pads", attrs.get("paddings", [])))
@@ -154,6 +172,9 @@ def pad(x, pads=None, value=None, axes=None, *, attrs):
                                        [end.get(a, 0) for a in range(x.dim())]), value=fill)
     if mode not in ("reflect", "edge", "wrap"):
         raise unsupported("Pad", f"mode '{mode}'")
+    fast = _native_pad(x, begin, end, mode)
+    if fast is not None:
+        return fast
     for axis in axes:
         if begin[axis] or end[axis]:
             x = x.index_select(axis, _source_index(x.shape[axis], begin[axis], end[axis], mode, x.device))
@@ -248,10 +269,36 @@ def resize(x, roi=None, scales=None, sizes=None, *, attrs):
         raise unsupported("Resize", "a node without scales or sizes")
     if attrs.get("antialias", 0) and any(scale < 1 for _, scale in targets.values()):
         raise unsupported("Resize", "antialiased downsampling")
+    fast = _native_resize(x, targets, attrs)
+    if fast is not None:
+        return fast
     for axis, (n_out, scale) in targets.items():
         if n_out != x.shape[axis] or scale != 1:
             x = _resize_axis(x, axis, n_out, scale, attrs)
     return x
+
+
+def _native_resize(x, targets: dict, attrs: dict):
+    """torch's interpolate when it computes the same thing: 4-D, spatial scales only, and a mode
+    whose coordinate rule torch shares (its scale_factor path maps coordinates with 1/scale)."""
+    if x.dim() != 4 or any(targets.get(a, (x.shape[a], 1.0)) != (x.shape[a], 1.0) for a in (0, 1)):
+        return None
+    (h, sh), (w, sw) = (targets.get(a, (x.shape[a], 1.0)) for a in (2, 3))
+    if h != math.floor(x.shape[2] * sh) or w != math.floor(x.shape[3] * sw) or min(h, w) < 2:
+        return None
+    mode = text(attrs.get("mode"), "nearest")
+    transform = text(attrs.get("coordinate_transformation_mode"), "half_pixel")
+    rule = text(attrs.get("nearest_mode"), "round_prefer_floor")
+    if mode == "linear" and transform in ("half_pixel", "pytorch_half_pixel"):
+        kind = "bilinear"
+    elif mode == "nearest" and transform == "asymmetric" and rule == "floor":
+        kind = "nearest"
+    elif mode == "nearest" and transform == "half_pixel" and rule == "round_prefer_ceil":
+        kind = "nearest-exact"
+    else:
+        return None
+    return F.interpolate(x, scale_factor=(sh, sw), mode=kind, recompute_scale_factor=False,
+                         **({"align_corners": False} if kind == "bilinear" else {}))
 
 
 def upsample(x, scales=None, *, attrs):

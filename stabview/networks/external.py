@@ -117,7 +117,7 @@ class ExternalNetwork(ReconstructionNetwork):
         declared = getattr(self.module, "input_shapes", [None])[0]
         if not declared or len(declared) != len(shape):
             return None
-        fixed = [d if isinstance(d, int) and d > 0 else None for d in declared]
+        fixed = [None] + [d if isinstance(d, int) and d > 0 else None for d in declared[1:]]   # any batch
         return self._explain(shape, tuple(d if d is not None else s for d, s in zip(fixed, shape)))
 
     def accepted_input(self, shape: tuple[int, ...], dtype: torch.dtype) -> tuple[int, ...] | None:

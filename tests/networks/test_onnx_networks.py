@@ -255,3 +255,18 @@ def test_attack_runs_on_an_onnx_unet(tmp_path, monkeypatch):
     assert code == 0
     result = json.loads((tmp_path / "out" / "result.json").read_text())
     assert result
+
+
+def test_a_graph_exported_with_a_fixed_batch_still_takes_one_image(tmp_path):
+    module = _module("resnet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.randn(2, 2, SIZE, SIZE),), str(tmp_path / "fixed.onnx"), dynamo=False,
+                          opset_version=17)
+    (tmp_path / "fixed.json").write_text(json.dumps(CARD))
+    net = load_model_file(tmp_path / "fixed.onnx")
+    assert net.module.input_shapes[0] == [2, 2, SIZE, SIZE]
+    op = net.default_operator()
+    y = op.forward(torch.rand(1, SIZE, SIZE).to(torch.complex64))
+    expected = module(torch.view_as_real(op.adjoint(y)).permute(0, 3, 1, 2))
+    assert _relative(torch.view_as_real(net(y, op)).permute(0, 3, 1, 2), expected) <= 1e-5

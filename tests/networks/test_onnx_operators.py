@@ -56,6 +56,8 @@ CASES = [
     *[Case("Resize", [x(2, 4, 5), None, np.array([1, 2, 1.5], "f")],
            {"mode": mode, "coordinate_transformation_mode": ctm, "nearest_mode": "floor"}, 13, label=f"{mode}-3d")
       for mode, ctm in (("linear", "half_pixel"), ("nearest", "asymmetric"))],
+    Case("Constant", [], {"value": numpy_helper.from_array(np.arange(6, dtype="f").reshape(2, 3))}, 13, grad=False),
+    Case("Constant", [], {"value_ints": [3, -1, 4]}, 13, grad=False, label="ints"),
     Case("ConstantOfShape", [np.array([2, 3], I64)], {"value": numpy_helper.from_array(np.array([2.5], "f"))},
          13, grad=False),
     *[Case("Resize", [x(1, 2, 4, 5), None, np.array([1, 1, 2, 1.5], "f")],

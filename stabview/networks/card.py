@@ -41,6 +41,8 @@ INPUT_NORMALISATIONS = {
     "per_image": "each image's input minus its mean, divided by its standard deviation (over all its channels "
                  "and pixels); the output is multiplied back by that deviation and the mean added (fastMRI U-Net)",
 }
+#: keys added after the first cards; left out of a card's JSON when they hold their default
+OPTIONAL_DEFAULTS = {"channel_order": "real_imag", "input_normalisation": "none"}
 METRIC_KEYS = ("psnr_network", "psnr_input", "ssim_network", "ssim_input")
 
 
@@ -154,6 +156,9 @@ class ModelCard:
         out = asdict(self)
         out["image_shape"] = list(self.image_shape)
         out["value_range"] = list(self.value_range)
+        for key, default in OPTIONAL_DEFAULTS.items():   # written only when used: older readers keep working
+            if out[key] == default:
+                del out[key]
         return out
 
     @classmethod

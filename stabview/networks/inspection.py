@@ -94,7 +94,8 @@ def _card_facts(card: ModelCard) -> dict:
     keep = ("name", "modality", "image_shape", "mask", "rate", "accepts_other_rates", "input_convention",
             "output_convention", "value_range", "channel_order", "input_normalisation", "n_coils", "n_full",
             "architecture", "psnr_network", "psnr_input")
-    return {k: v for k, v in card.to_dict().items() if k in keep}
+    facts = {**card.to_dict(), "channel_order": card.channel_order, "input_normalisation": card.input_normalisation}
+    return {k: v for k, v in facts.items() if k in keep}
 
 
 def _open(target: str, card) -> tuple[ReconstructionNetwork | None, str, dict[str, int], int, list[str]]:

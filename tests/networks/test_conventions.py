@@ -142,3 +142,10 @@ def test_a_whole_pickled_module_is_refused_without_torchs_bypass_advice(tmp_path
     message = str(caught.value)
     assert "Unsupported global" in message and "Double" in message
     assert "weights_only" not in message and "\x1b" not in message and "trust" not in message
+
+
+def test_cards_write_the_new_keys_only_when_used():
+    assert "channel_order" not in ModelCard.from_dict(CARD).to_dict()
+    card = ModelCard.from_dict({**CARD, "channel_order": "imag_real", "input_normalisation": "per_image"})
+    assert card.to_dict()["channel_order"] == "imag_real"
+    assert ModelCard.from_dict(card.to_dict()) == card

@@ -12,14 +12,16 @@ import json
 import shutil
 import warnings
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 onnx = pytest.importorskip("onnx", reason="ONNX support needs the optional 'onnx' package")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from stabview.networks.errors import ModelFormatError  # noqa: E402
+from stabview.networks.errors import ModelFormatError, OnnxNodeError  # noqa: E402
 from stabview.networks.loading import load_model_file  # noqa: E402
 
 SIZE = 32
@@ -271,3 +273,19 @@ def test_a_graph_exported_with_a_fixed_batch_still_takes_one_image(tmp_path):
     with torch.no_grad():
         expected = module(torch.view_as_real(op.adjoint(y)).permute(0, 3, 1, 2))
     assert _relative(torch.view_as_real(net(y, op)).permute(0, 3, 1, 2), expected) <= 1e-5
+
+
+def test_a_node_that_fails_is_named_and_not_blamed_on_the_card(tmp_path):
+    steps = [numpy_helper.from_array(np.array(v, np.int64), n)
+             for n, v in (("starts", [0]), ("ends", [8]), ("axes", [3]), ("steps", [0]))]
+    graph = helper.make_graph([helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"],
+                                                name="bad_slice")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 2, SIZE, SIZE])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=steps)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "bad.onnx"))
+    (tmp_path / "bad.json").write_text(json.dumps(CARD))
+    with pytest.raises(OnnxNodeError) as caught:
+        load_model_file(tmp_path / "bad.onnx")
+    message = str(caught.value)
+    assert "ONNX node 'bad_slice' (Slice)" in message and "step of 0" in message
+    assert "does not fit its card" not in message

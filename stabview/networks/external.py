@@ -118,7 +118,7 @@ class ExternalNetwork(ReconstructionNetwork):
         if not declared or len(declared) != len(shape):
             return None
         fixed = [None] + [d if isinstance(d, int) and d > 0 else None for d in declared[1:]]   # any batch
-        return self._explain(shape, tuple(d if d is not None else s for d, s in zip(fixed, shape)))
+        return self.explain(shape, tuple(d if d is not None else s for d, s in zip(fixed, shape)))
 
     def accepted_input(self, shape: tuple[int, ...], dtype: torch.dtype) -> tuple[int, ...] | None:
         """Another input shape the model runs on (other channel count, then other sizes), or None."""
@@ -133,7 +133,7 @@ class ExternalNetwork(ReconstructionNetwork):
                 return candidate
         return None
 
-    def _explain(self, implied: tuple[int, ...], accepted: tuple[int, ...]) -> str | None:
+    def explain(self, implied: tuple[int, ...], accepted: tuple[int, ...]) -> str | None:
         """Which card field makes `implied` differ from `accepted`, in words; None if they agree."""
         card = self.card
         if tuple(implied) == tuple(accepted):
@@ -178,5 +178,5 @@ class ExternalNetwork(ReconstructionNetwork):
             accepted = self.accepted_input(shape, inp.dtype)
             if accepted is not None:
                 raise CardMismatch(f"{self.source} does not fit its card: "
-                                   f"{self._explain(shape, accepted)}") from None
+                                   f"{self.explain(shape, accepted)}") from None
             raise type(exc)(f"{exc} (on zeros of shape {_shape_text(shape)}, the input its card implies)") from None

@@ -158,7 +158,7 @@ def _probe(net: ReconstructionNetwork, report: Inspection) -> bool:
         return True
     except ModelRuntimeError as exc:
         accepted = net.accepted_input(report.input_shape, inp.dtype) if isinstance(net, ExternalNetwork) else None
-        report.problems.append(net._explain(report.input_shape, accepted) if accepted is not None  # noqa: SLF001
+        report.problems.append(net.explain(report.input_shape, accepted) if accepted is not None
                                else f"on zeros of the card's input shape the model raised: {exc}")
     except NetworkOutputError as exc:
         report.problems.append(f"output_convention '{net.card.output_convention}' does not fit the model: {exc}")

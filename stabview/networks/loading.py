@@ -26,7 +26,7 @@ from .external import CardMismatch, ExternalNetwork
 from .messages import describe
 
 __all__ = ["CardMismatch", "ExternalNetwork", "find_card", "load_model_file", "load_state_dict_file",
-           "read_state_dict", "sniff"]
+           "read_state_dict", "read_torchscript", "sniff"]
 
 HOW_TO_EXPORT = ("export it with torch.jit.script/torch.jit.trace and torch.jit.save, or to ONNX, or save "
                  "model.state_dict() with safetensors for a built-in architecture (see docs/own-network.md)")

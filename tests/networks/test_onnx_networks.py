@@ -154,7 +154,7 @@ def _output_and_gradient(net):
 
 
 def _relative(a, b):
-    return float((a - b).abs().norm() / b.abs().norm())
+    return float(((a - b).abs().norm() / b.abs().norm()).detach())
 
 
 def _check_against_torchscript(name, tmp_path, *, dynamo, opset):

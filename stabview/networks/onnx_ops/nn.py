@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .common import axes_from, ints, same_pads, text, torch_pad_list, unsupported
+from .common import ints, same_pads, text, torch_pad_list, unsupported
 
 
 def _spatial_pads(x, attrs, kernel, strides, dilations):

@@ -4,7 +4,8 @@ The card says what the model is fed (H y as channels in either order, as a compl
 magnitude, or the samples on a fixed mask), whether each image is normalised first (and the
 output un-normalised), and what it returns. An exception raised inside the model reaches the user
 as `ModelRuntimeError` with the model's own exception type and first line. Before a model is
-accepted it is run once on zeros of the card's shape; when that fails, other input shapes are
+accepted it is run once on the measurements of a Shepp-Logan phantom at the card's shape (not on
+zeros: networks that normalise inside would divide by a zero deviation); when that fails, other input shapes are
 tried so the message can name the card field that disagrees and what the model accepts.
 """
 
@@ -19,7 +20,7 @@ from .card import ModelCard
 from .errors import CardError, ModelFormatError, ModelRuntimeError, NetworkOutputError
 from .messages import describe
 
-#: added to the standard deviation of a normalised input (as fastMRI does), so zeros stay finite
+#: added to the standard deviation of a normalised input (as fastMRI does), so a constant image stays finite
 NORMALISATION_EPS = 1e-11
 #: image sizes tried when the card's size fails, to say what the model accepts
 TRIED_SIZES = (32, 64, 128, 256, 320)
@@ -27,6 +28,14 @@ TRIED_SIZES = (32, 64, 128, 256, 320)
 
 class CardMismatch(ModelFormatError, CardError):
     """A model card states something the model does not accept (names the card field)."""
+
+
+def probe_measurements(card: ModelCard, op: LinearOperator) -> torch.Tensor:
+    """Measurements (batch of 1) of a Shepp-Logan phantom scaled to the card's value range."""
+    from ..data import load_sample  # noqa: PLC0415 - data sits below networks; only needed here
+    low, high = card.value_range
+    x = (low + (high - low) * load_sample("shepp-logan", card.image_shape))[None]
+    return op.forward(x.to(torch.complex64) if op.complex_images else x)
 
 
 def _shape_text(shape) -> str:
@@ -107,7 +116,8 @@ class ExternalNetwork(ReconstructionNetwork):
     def _runs_on(self, shape: tuple[int, ...], dtype: torch.dtype) -> bool:
         try:
             with torch.no_grad():
-                self.run_module(torch.zeros(shape, dtype=dtype))
+                generator = torch.Generator().manual_seed(0)
+                self.run_module(torch.randn(shape, generator=generator).to(dtype))
             return True
         except Exception:  # noqa: BLE001 - any failure means: not this shape
             return False
@@ -152,13 +162,13 @@ class ExternalNetwork(ReconstructionNetwork):
         return f"the card implies inputs of shape {_shape_text(implied)}, the model accepts {_shape_text(accepted)}"
 
     def probe_input(self) -> tuple[torch.Tensor, LinearOperator, torch.Tensor]:
-        """Zero measurements at the card's shape, their operator, and the model input they give."""
+        """Probe measurements at the card's shape, their operator, and the model input they give."""
         op = self.default_operator()
-        y = torch.zeros((1, *op.measurement_shape), dtype=torch.complex64 if op.complex_images else torch.float32)
+        y = probe_measurements(self.card, op)
         return y, op, self.model_input(y, op)
 
     def probe(self) -> None:
-        """Run once on zeros of the card's shape; a card that does not fit the model names its field."""
+        """Run once at the card's shape; a card that does not fit the model names its field."""
         y, op, inp = self.probe_input()
         shape = tuple(inp.shape)
         problem = self.declared_problem(shape)
@@ -168,8 +178,8 @@ class ExternalNetwork(ReconstructionNetwork):
             with torch.no_grad():
                 out = self.reconstruct(op.check_measurement(y), op)
             if isinstance(out, torch.Tensor) and not bool(torch.isfinite(out).all()):
-                raise ModelFormatError(f"{self.source} returns NaN or Inf values on zeros of shape "
-                                       f"{_shape_text(shape)}: check the weights are intact")
+                raise ModelFormatError(f"{self.source} returns NaN or Inf values on a phantom's measurements "
+                                       f"(model input {_shape_text(shape)}): check the weights are intact")
             check_output(out, op, self.card.name)
         except NetworkOutputError as exc:
             raise CardMismatch(f"{self.source} does not fit its card's output_convention "
@@ -179,4 +189,5 @@ class ExternalNetwork(ReconstructionNetwork):
             if accepted is not None:
                 raise CardMismatch(f"{self.source} does not fit its card: "
                                    f"{self.explain(shape, accepted)}") from None
-            raise type(exc)(f"{exc} (on zeros of shape {_shape_text(shape)}, the input its card implies)") from None
+            raise type(exc)(f"{exc} (on a phantom's measurements: model input {_shape_text(shape)}, as its card "
+                            f"implies)") from None

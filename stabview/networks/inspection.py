@@ -1,8 +1,8 @@
 """What a network file (or zoo network) is, and whether its card fits it: the inspection report.
 
 `inspect_network` reads the model without trusting the card, then checks the card against it:
-format, ONNX operators or layers, parameter count, the card's facts, a timed run on zeros of the
-card's input shape, and the output's range on a built-in sample image. Anything wrong is listed
+format, ONNX operators or layers, parameter count, the card's facts, a timed run at the card's
+input shape (on a phantom's measurements), and the output's range on a built-in sample image. Anything wrong is listed
 in plain words (a card field that disagrees with what the model accepts, an output far outside
 the card's value range, an exception raised inside the model). The report is plain data, so the
 command line prints it and the window can show it.
@@ -20,7 +20,7 @@ from ..errors import StabviewError
 from .base import ReconstructionNetwork
 from .card import ModelCard
 from .errors import CardError, ModelRuntimeError, NetworkOutputError, UnknownName
-from .external import ExternalNetwork
+from .external import ExternalNetwork, probe_measurements
 
 #: built-in image used for the output-range check, by modality
 SAMPLE_FOR = {"fourier": "brain", "multicoil": "brain", "radon": "ct"}
@@ -72,7 +72,7 @@ class Inspection:
                       f"out: {c['output_convention']}; value range {c['value_range'][0]:g}…{c['value_range'][1]:g}"]
         if self.input_shape is not None:
             timing = f" in {self.probe_seconds * 1000:.1f} ms" if self.probe_seconds is not None else " (failed)"
-            lines.append(f"  probe        zeros as {self.input_kind}, shape {tuple(self.input_shape)}{timing}")
+            lines.append(f"  probe        {self.input_kind} of shape {tuple(self.input_shape)}{timing}")
         if self.output_range is not None:
             lines.append(f"  output       magnitude {self.output_range[0]:.3g}…{self.output_range[1]:.3g} "
                          f"on the built-in image '{self.sample}'")
@@ -137,9 +137,9 @@ def _bare_module(path: pathlib.Path, kind: str) -> torch.nn.Module:
 
 
 def _probe(net: ReconstructionNetwork, report: Inspection) -> bool:
-    """Timed run on zeros of the card's input shape; False (with the problem) when it fails."""
+    """Timed run at the card's input shape; False (with the problem) when it fails."""
     op = net.default_operator()
-    y = torch.zeros((1, *op.measurement_shape), dtype=torch.complex64 if op.complex_images else torch.float32)
+    y = probe_measurements(net.card, op)
     if isinstance(net, ExternalNetwork):
         inp = net.model_input(y, op)
         report.input_shape = tuple(inp.shape)
@@ -159,7 +159,7 @@ def _probe(net: ReconstructionNetwork, report: Inspection) -> bool:
     except ModelRuntimeError as exc:
         accepted = net.accepted_input(report.input_shape, inp.dtype) if isinstance(net, ExternalNetwork) else None
         report.problems.append(net.explain(report.input_shape, accepted) if accepted is not None
-                               else f"on zeros of the card's input shape the model raised: {exc}")
+                               else f"at the card's input shape the model raised: {exc}")
     except NetworkOutputError as exc:
         report.problems.append(f"output_convention '{net.card.output_convention}' does not fit the model: {exc}")
     return False

@@ -4,8 +4,8 @@ Files are recognised by their bytes, not their names. Nothing is ever unpickled:
 archive is read by TorchScript's own loader (its code is TorchScript, not Python), state dicts
 come from safetensors or from `torch.load(weights_only=True)`, and any file that holds pickled
 Python objects — a module saved whole with `torch.save(model)`, a plain pickle — is refused with
-a message saying how to export it instead. Before a model is accepted it is run once on a zero
-input of the card's shape, so a card that does not fit the model is reported at load time.
+a message saying how to export it instead. Before a model is accepted it is run once at the
+card's input shape, so a card that does not fit the model is reported at load time.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Pa
                     device: torch.device | str = "cpu", probe: bool = True) -> ReconstructionNetwork:
     """A `ReconstructionNetwork` from a user's model file and its card; see the module docstring.
 
-    `probe=False` skips the run on zeros (the inspection report runs its own checks).
+    `probe=False` skips that first run (the inspection report runs its own checks).
     """
     path = pathlib.Path(path)
     if not path.is_file():

@@ -106,15 +106,18 @@ def test_old_cards_load_and_bad_values_are_refused():
 
 
 class RaisesOnData(torch.nn.Module):
+    """Runs at load time (no gradients) and raises once an attack differentiates through it."""
+
     def forward(self, x):
-        if bool(x.abs().sum() > 0):
+        if x.requires_grad:
             raise ValueError("this model only takes images scaled to [-1, 1]")
         return x
 
 
 def test_an_exception_inside_the_model_keeps_its_type_and_first_line(tmp_path):
-    net = _load(tmp_path, RaisesOnData())                  # zeros pass: it loads
+    net = _load(tmp_path, RaisesOnData())
     op, y = _measurements(net)
+    y.requires_grad_(True)
     with pytest.raises(ModelRuntimeError) as caught:
         net(y, op)
     message = str(caught.value)
@@ -149,3 +152,18 @@ def test_cards_write_the_new_keys_only_when_used():
     card = ModelCard.from_dict({**CARD, "channel_order": "imag_real", "input_normalisation": "per_image"})
     assert card.to_dict()["channel_order"] == "imag_real"
     assert ModelCard.from_dict(card.to_dict()) == card
+
+
+class NormalisesInside(torch.nn.Module):
+    """Divides by its input's deviation without a guard, as fastMRI's NormUnet does."""
+
+    def forward(self, x):
+        mean = x.mean([1, 2, 3], keepdim=True)
+        std = x.std([1, 2, 3], keepdim=True)
+        return (x - mean) / std * std + mean
+
+
+def test_a_model_that_normalises_inside_passes_the_load_time_run(tmp_path):
+    net = _load(tmp_path, NormalisesInside())
+    op, y = _measurements(net)
+    assert torch.allclose(net(y, op), op.warm_start(y), atol=1e-5)

@@ -11,6 +11,8 @@ tried so the message can name the card field that disagrees and what the model a
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from ..errors import StabviewError
@@ -30,11 +32,16 @@ class CardMismatch(ModelFormatError, CardError):
     """A model card states something the model does not accept (names the card field)."""
 
 
+@functools.lru_cache(maxsize=4)
+def _phantom(shape: tuple[int, int]) -> torch.Tensor:
+    from ..data import load_sample  # noqa: PLC0415 - data sits below networks; only needed here
+    return load_sample("shepp-logan", shape)
+
+
 def probe_measurements(card: ModelCard, op: LinearOperator) -> torch.Tensor:
     """Measurements (batch of 1) of a Shepp-Logan phantom scaled to the card's value range."""
-    from ..data import load_sample  # noqa: PLC0415 - data sits below networks; only needed here
     low, high = card.value_range
-    x = (low + (high - low) * load_sample("shepp-logan", card.image_shape))[None]
+    x = (low + (high - low) * _phantom(tuple(card.image_shape)))[None]
     return op.forward(x.to(torch.complex64) if op.complex_images else x)
 
 

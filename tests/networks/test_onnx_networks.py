@@ -1,6 +1,7 @@
 """Small networks with the layers users' MRI networks have, exported to ONNX as users export them.
 
-Each network is built here (instance norm with reflection padding, a tiny U-Net with upsampling,
+Each network is built here (instance norm with reflection padding, a tiny U-Net with upsampling, a
+fastMRI NormUnet-style wrapper that normalises inside and pads by sizes computed from the input,
 a zero-padded residual network, an attention block with layer norm and GELU), exported with the
 legacy exporter (`dynamo=False`) and with torch's default (dynamo) exporter at two opsets each,
 loaded through stabview's loader with a card written here, and compared with the TorchScript
@@ -106,7 +107,26 @@ class AttentionNet(nn.Module):
         return x + self.unembed(t.transpose(1, 2).reshape(b, c, height, width))
 
 
-NETWORKS = {"unet": TinyUNet, "resnet": ZeroPadResNet, "attention": AttentionNet}
+class NormPadUNet(nn.Module):
+    """fastMRI NormUnet-style wrapper: per-channel normalisation inside, zero padding to a multiple
+    of 16 computed from the input's shape, the U-Net, then cropping and un-normalising."""
+
+    def __init__(self):
+        super().__init__()
+        self.unet = TinyUNet(base=4)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        flat = x.reshape(b, c, h * w)
+        mean = flat.mean(2).reshape(b, c, 1, 1)
+        std = flat.std(2).reshape(b, c, 1, 1)
+        ph, pw = (16 - h % 16) % 16 + 8, (16 - w % 16) % 16 + 8
+        x = F.pad((x - mean) / std, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])
+        out = self.unet(x)[..., ph // 2: ph // 2 + h, pw // 2: pw // 2 + w]
+        return out * std + mean
+
+
+NETWORKS = {"unet": TinyUNet, "resnet": ZeroPadResNet, "attention": AttentionNet, "normunet": NormPadUNet}
 LEGACY_OPSETS = (14, 17)
 DYNAMO_OPSETS = (18, 20)
 

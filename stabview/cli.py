@@ -1,7 +1,8 @@
 """Headless command line: `stabview <command> ...`; every command is a module in `commands/`.
 
 Each command module exposes `add_parser(subparsers)` and `run(args) -> int`. Errors raised on
-purpose (`StabviewError`) become one line on stderr and exit code 2; Ctrl-C exits with 130; any
+purpose (`StabviewError`: bad input, a bad file, or a user's model that raised) become one
+line on stderr (terminal escape codes removed) and exit code 2; Ctrl-C exits with 130; any
 other exception is a bug, reported in one line with exit code 1 (STABVIEW_DEBUG=1 shows the
 traceback).
 """
@@ -15,10 +16,11 @@ import sys
 import traceback
 
 from . import __version__
-from .errors import StabviewError
+from .errors import StabviewError, one_line
 
 #: subcommands, in the order `stabview --help` lists them
-COMMANDS = ("attack", "details", "samples", "nullspace", "target", "baseline", "zoo", "train", "demo", "images")
+COMMANDS = ("attack", "details", "samples", "nullspace", "target", "baseline", "zoo", "inspect", "train",
+            "demo", "images")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except StabviewError as exc:
-        print(f"stabview {args.command}: error: {exc}", file=sys.stderr)
+        print(f"stabview {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"stabview {args.command}: interrupted", file=sys.stderr)
@@ -50,6 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug, not bad input: say so in one line
         if os.environ.get("STABVIEW_DEBUG"):
             traceback.print_exc()
-        print(f"stabview {args.command}: internal error: {type(exc).__name__}: {exc} "
+        print(f"stabview {args.command}: internal error: {type(exc).__name__}: {one_line(exc)} "
               "(set STABVIEW_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1

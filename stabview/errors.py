@@ -1,5 +1,9 @@
 """Exceptions with messages a user can act on; the CLI and GUI show them as one line."""
 
+from __future__ import annotations
+
+import re
+
 
 class StabviewError(Exception):
     """Base class: anything raised on purpose for bad input or an impossible request."""
@@ -30,3 +34,23 @@ class UnknownName(StabviewError, KeyError):
 
 class NetworkOutputError(StabviewError, RuntimeError):
     """A network returned something that is not a finite image of the expected shape."""
+
+
+
+
+class ImageTooLarge(ImageLoadError):
+    """An image file declares more pixels than stabview loads (a guard against decompression bombs)."""
+
+
+class OutputPathError(StabviewError, ValueError):
+    """The folder given for the written results cannot be used (e.g. it is an existing file)."""
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def one_line(text: str) -> str:
+    """`text` without terminal escape codes and control characters, its lines joined by spaces."""
+    text = _ANSI.sub("", str(text))
+    parts = ("".join(ch for ch in line if ch.isprintable()).strip() for line in text.splitlines())
+    return " ".join(p for p in parts if p)

@@ -27,7 +27,10 @@ def resolve_device(name: str | torch.device | None) -> torch.device:
     """Turn 'cpu', 'cuda', 'cuda:1' or None (CPU) into a device, failing clearly if absent."""
     if name is None:
         return torch.device("cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError, TypeError):
+        raise StabviewError(f"unknown device '{name}': use cpu, cuda or cuda:N") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise StabviewError("--device cuda was asked for, but torch sees no CUDA GPU on this machine")
     return device

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, check_side, create_output, output_dir, say
 from .progress import ProgressBar
 
 MODALITIES = ("fourier", "multicoil", "radon")
@@ -42,24 +42,21 @@ def add_parser(subparsers) -> None:
 
 
 def build_operator(args, device):
-    """The operator the flags describe."""
-    from ..operators import FourierOperator, MaskSpec, MultiCoilOperator, RadonOperator
+    """The operator the flags describe (built by the experiment model's `Sampling`)."""
+    from ..errors import MaskError
+    from ..experiment import Sampling
 
-    shape = (args.size, args.size)
     kind = args.mask or DEFAULT_MASK[args.modality]
     if args.modality == "radon":
         if args.views < 1 or args.views > 1000:
-            from ..errors import MaskError
             raise MaskError(f"--views must be between 1 and 1000, got {args.views}")
-        return RadonOperator.from_spec(shape, MaskSpec(kind, args.views / 1000, args.seed)).to(device)
+        return Sampling("radon", kind, args.views / 1000, args.seed).operator((args.size, args.size), device)
     rate = args.rate if args.rate is not None else (0.15 if args.modality == "multicoil" else 0.25)
     options = {}
     if args.modality == "multicoil" and kind == "equispaced":
         # 28 centre lines at 256 phase encodes (the MRI-VN setting), proportionally fewer below
         options["centre_lines"] = max(2, round(28 * args.size / 256))
-    spec = MaskSpec(kind, rate, args.seed, options)
-    cls = MultiCoilOperator if args.modality == "multicoil" else FourierOperator
-    return cls.from_spec(shape, spec).to(device)
+    return Sampling(args.modality, kind, rate, args.seed, options).operator((args.size, args.size), device)
 
 
 def run(args) -> int:
@@ -68,12 +65,13 @@ def run(args) -> int:
     from ..baselines import reconstruct
     from ..data import load_image_or_sample
     from ..export import save_npz, save_png
-    from ..stability.figures import image_grid, line_plot, save_figure
+    from ..stability.figures import display_name, image_grid, line_plot, save_figure
     from ..stability.metrics import psnr, ssim
     from ..stability.reports import versions, write_json
 
     device = apply_runtime(args)
     out = output_dir(args.out)
+    check_side(args.size)
     op = build_operator(args, device)
     x = load_image_or_sample(args.image, op.image_shape)[None].to(device)
     y = op.forward(x)
@@ -98,6 +96,7 @@ def run(args) -> int:
         f"{'FBP' if linear == 'fbp' else 'zero-filled'} {numbers[f'psnr_{linear}']:.2f} dB; "
         f"{result.iterations} iterations ({result.stopped_by}) in {result.seconds:.1f} s")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", {
             "test": "baseline", "image": args.image, "operator": op.describe(), **numbers,
             **result.summary(), "objective": [row[0] for row in result.objective],
@@ -108,7 +107,7 @@ def run(args) -> int:
         label = "FBP" if linear == "fbp" else "zero-filled"
         panels = image_grid([("", [("reference", truth), (f"{label} {numbers[f'psnr_{linear}']:.1f} dB", first),
                                    (f"baseline {numbers['psnr_baseline']:.1f} dB", image)])],
-                            title=f"{args.image}: {result.method}")
+                            title=f"{display_name(args.image)}: {result.method}")
         save_figure(panels, out / "panels.png")
         values = [math.log10(max(v[0], 1e-300)) for v in result.objective]
         curve = line_plot(list(range(1, len(values) + 1)), {"objective": (values, None)},
@@ -116,5 +115,6 @@ def run(args) -> int:
         save_figure(curve, out / "objective.png")
         save_npz(out / "baseline.npz", baseline=result.image.cpu(), reference=x.cpu(),
                  **{linear: start.cpu()}, objective=torch.tensor([v[0] for v in result.objective]))
-        say(f"wrote {out}/result.json, baseline.png, panels.png, objective.png, baseline.npz")
+        say(f"wrote {out}/result.json, baseline.png, reference.png, {linear}.png, panels.png, objective.png, "
+            "baseline.npz")
     return 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from ..errors import OutputPathError, StabviewError
 from ..runtime import resolve_device, set_threads
 
 
@@ -24,12 +26,38 @@ def apply_runtime(args: argparse.Namespace):
 
 
 def output_dir(path: str | None) -> Path | None:
-    """Create --out if given."""
+    """Check --out before any work: it must be a folder or a path where one can be made.
+
+    Nothing is created here, so bad input never leaves an empty folder behind; the command
+    calls `create_output` just before it writes.
+    """
     if path is None:
         return None
     out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OutputPathError(f"--out {path} is an existing file, not a folder: give a folder to write into")
+    existing = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise OutputPathError(f"--out {path}: {existing} is a file, so no folder can be made inside it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputPathError(f"--out {path}: no permission to write in {existing}")
     return out
+
+
+def create_output(out: Path) -> Path:
+    """Make the --out folder (after `output_dir` checked it), just before the first file is written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
+    return out
+
+
+def check_side(size: int) -> int:
+    """--size of the commands that sample an image themselves: a square side of at least 8 pixels."""
+    if size < 8:
+        raise StabviewError(f"--size must be at least 8 pixels, got {size}")
+    return size
 
 
 def say(message: str) -> None:

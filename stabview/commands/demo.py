@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .common import add_runtime_flags, apply_runtime, output_dir, say
+from .common import add_runtime_flags, apply_runtime, check_side, create_output, output_dir, say
 
 
 def add_parser(subparsers) -> None:
@@ -27,19 +27,16 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..data import load_image_or_sample
-    from ..operators import FourierOperator, MaskSpec, MultiCoilOperator
+    from ..experiment import Sampling
     from ..stability.metrics import psnr, ssim
 
     device = apply_runtime(args)
+    out = output_dir(args.out)
+    check_side(args.size)
     shape = (args.size, args.size)
     x = load_image_or_sample(args.image, shape)[None].to(device)
-    if args.modality == "radon":
-        from ..operators import RadonOperator
-        op = RadonOperator.from_spec(shape, MaskSpec(args.mask or "uniform-angles", args.rate, args.seed)).to(device)
-    else:
-        spec = MaskSpec(args.mask or "cartesian", args.rate, args.seed)
-        cls = FourierOperator if args.modality == "fourier" else MultiCoilOperator
-        op = cls.from_spec(shape, spec).to(device)
+    kind = args.mask or ("uniform-angles" if args.modality == "radon" else "cartesian")
+    op = Sampling(args.modality, kind, args.rate, args.seed).operator(shape, device)
     x_op = op.check_image(x)
     x_lin = op.warm_start(op.forward(x_op))
     result = {"image": args.image, "operator": op.describe(),
@@ -47,8 +44,8 @@ def run(args) -> int:
               "ssim_linear": ssim(x_lin[0].cpu(), x_op[0].cpu())}
     say(f"{args.image} at {op.rate:.1%} {op.modality} sampling: linear reconstruction "
         f"PSNR {result['psnr_linear']:.2f} dB, SSIM {result['ssim_linear']:.3f}")
-    out = output_dir(args.out)
     if out is not None:
+        create_output(out)
         from ..export import save_png
         save_png(x_op[0], out / "original.png")
         save_png(x_lin[0], out / "linear.png", vmax=float(x_op[0].abs().max()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 
 
@@ -14,10 +14,12 @@ def add_parser(subparsers) -> None:
                                           "the network and the baseline reconstruct it.")
     add_network_flags(p)
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--symbol", choices=("spade", "heart", "diamond", "club"), default=None)
-    what.add_argument("--text", default=None, help='text to stamp (default when no symbol: "CAN U SEE IT")')
+    what.add_argument("--symbol", choices=("spade", "heart", "diamond", "club"), default=None,
+                      help="card symbol to stamp (default, when --text is not given: heart)")
+    what.add_argument("--text", default=None, help='text to stamp instead of a symbol ("" stamps "CAN U SEE IT")')
     p.add_argument("--position", default=None, help="row,col of the detail's centre (default: image centre)")
-    p.add_argument("--size", type=int, default=None, help="glyph height in pixels (default: 1/8 of the image)")
+    p.add_argument("--size", type=int, default=None,
+                   help="glyph height in pixels (default: 1/8 of the image side for a symbol, 1/16 for text)")
     p.add_argument("--intensity", type=float, default=0.5, help="detail intensity (default 0.5)")
     p.set_defaults(func=run)
 
@@ -43,6 +45,7 @@ def run(args) -> int:
     from ..stability.details import structural_test
     from ..stability.figures import image_grid, save_figure
     from ..stability.reports import versions, write_json
+    from ..experiment.experiment import network_reconstructor
     from ..export import save_npz
 
     device = apply_runtime(args)
@@ -50,7 +53,7 @@ def run(args) -> int:
     net, op, x = load_setup(args, device)
     detail = make_detail(args, op.image_shape)
     d = detail.render(op.image_shape)
-    recs = {"network": lambda y, o: net(y, o)}
+    recs = {"network": network_reconstructor(net)}
     baseline = baseline_for(args)
     if baseline is not None:
         recs["baseline"] = baseline
@@ -64,6 +67,7 @@ def run(args) -> int:
         result["measures"][name] = m.to_dict()
         say(f"{name}: {m.verdict} (correlation {m.correlation:.2f}, contrast {m.contrast:.2f})")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", result)
         x_d = (x[0].cpu() + d)
         rows = [("input", [("x", x[0].cpu()), ("x + d", x_d), ("d", d)])]

@@ -6,6 +6,7 @@ rule that puts an image on an operator's grid (centre-crop to its aspect ratio, 
 antialiased bilinear resize).
 """
 
+from .formats import MAX_PIXELS, MAX_VALUES
 from .loading import SUFFIXES, file_format, load_image, normalise_image, read_array
 from .phantoms import random_ellipses, shepp_logan
 from .resizing import fit_to_shape
@@ -13,6 +14,8 @@ from .resources import resource_path
 from .samples import is_sample_name, list_samples, load_image_or_sample, load_sample
 
 __all__ = [
+    "MAX_PIXELS",
+    "MAX_VALUES",
     "SUFFIXES",
     "file_format",
     "fit_to_shape",

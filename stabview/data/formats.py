@@ -17,20 +17,44 @@ Decisions, stated once:
   is shown with its second axis pointing up (anterior/superior at the top).
 - DICOM MONOCHROME1 (white = low) is inverted so that bright always means high values.
 - NPY files are read with `allow_pickle=False`: object arrays are refused, never unpickled.
+- Size: an image (one slice) may have at most `MAX_PIXELS` (64 megapixels, 8192 × 8192) and a
+  file at most `MAX_VALUES` numbers in all (2³⁰, e.g. a 1024³ volume). Every reader checks the
+  dimensions its header declares before decoding anything, so a decompression bomb or a header
+  that lies about its size is refused (`ImageTooLarge`) without allocating its memory.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import math
+import warnings
+
 import numpy as np
 
-from ..errors import ImageLoadError
+from ..errors import ImageLoadError, ImageTooLarge
+
+#: most pixels one image (one slice of a volume) may have: 64 megapixels, e.g. 8192 × 8192
+MAX_PIXELS = 1 << 26
+#: most numbers a file may hold in all (a volume's every slice)
+MAX_VALUES = 1 << 30
 
 
 def fail(path: Path, problem: str) -> ImageLoadError:
     """An ImageLoadError whose message starts with the file, then says what is wrong."""
     return ImageLoadError(f"{path}: {problem}")
+
+
+def check_size(path: Path, rows: int, cols: int, total: int | None = None) -> None:
+    """Refuse, before decoding, an image of more than `MAX_PIXELS` or a file of more than `MAX_VALUES`."""
+    rows, cols = int(rows), int(cols)
+    if rows * cols > MAX_PIXELS:
+        raise ImageTooLarge(f"{path}: the image is {rows}×{cols} pixels ({rows * cols / 1e6:.0f} megapixels); "
+                            f"stabview loads at most {MAX_PIXELS / 1e6:.0f} megapixels "
+                            f"({math.isqrt(MAX_PIXELS)}×{math.isqrt(MAX_PIXELS)}) — crop or downsample it first")
+    if total is not None and int(total) > MAX_VALUES:
+        raise ImageTooLarge(f"{path}: the file declares {int(total):,} values, more than the {MAX_VALUES:,} "
+                            f"stabview loads — save the slice you want on its own")
 
 
 def grey_from_channels(path: Path, pixels: np.ndarray, kind: str) -> np.ndarray:
@@ -85,7 +109,15 @@ def read_pillow(path: Path, slice_index: int | None = None) -> np.ndarray:
     from PIL import Image
 
     single_image(path, slice_index)
-    with Image.open(path) as img:
+    with warnings.catch_warnings():   # Pillow's own bomb warning: the size is checked below instead
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(path)
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLarge(f"{path}: the image is too large to load ({exc})") from None
+    with img:
+        width, height = img.size
+        check_size(path, height, width, height * width * len(img.getbands()))
         img.load()
         mode = img.mode
         if mode in ("P", "PA"):  # palette: resolve colours, then apply the colour rule
@@ -112,6 +144,8 @@ def read_tiff(path: Path, slice_index: int | None = None) -> np.ndarray:
         series = tif.series[0]
         page = tif.pages[0]
         photometric = int(page.photometric)
+        rows, cols = (page.imagelength, page.imagewidth)
+        check_size(path, rows, cols, math.prod(int(n) for n in series.shape))
         data = series.asarray()
         axes = series.axes
     # drop singleton axes other than rows and columns (one sample per pixel is plain grey)
@@ -149,6 +183,7 @@ def read_tiff(path: Path, slice_index: int | None = None) -> np.ndarray:
 
 def read_npy(path: Path, slice_index: int | None = None, axis: int = 2) -> np.ndarray:
     """A plain numeric `.npy` array (real or complex); never unpickles."""
+    _check_npy_header(path)
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -178,6 +213,32 @@ def read_npy(path: Path, slice_index: int | None = None, axis: int = 2) -> np.nd
     return data
 
 
+def _check_npy_header(path: Path) -> None:
+    """Read the NPY header only: refuse a wrong magic, a huge shape, or fewer bytes than it declares."""
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as fh:
+        try:
+            version = npy.read_magic(fh)
+            read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, _, dtype = read_header(fh, max_header_size=10_000)
+        except (ValueError, SyntaxError, TypeError, EOFError, UnicodeDecodeError) as exc:
+            raise fail(path, f"is not a valid NPY file (its header cannot be read: {exc})") from None
+        data_start = fh.tell()
+    if dtype.hasobject:
+        raise fail(path, "holds Python objects (a pickled array); stabview never unpickles "
+                         "files because that can run code — save a plain numeric array")
+    if any(int(n) < 0 for n in shape):
+        raise fail(path, f"is not a valid NPY file (negative dimension in shape {shape})")
+    values = math.prod(shape)
+    plane = sorted((s for s in shape if s != 1), reverse=True)[:2] if len(shape) > 2 else list(shape)
+    check_size(path, *(plane + [1, 1])[:2], values)
+    expected = values * dtype.itemsize
+    if path.stat().st_size - data_start < expected:
+        raise fail(path, f"is truncated: its header declares shape {shape} ({expected:,} bytes of "
+                         f"{dtype}) but the file holds {path.stat().st_size - data_start:,}")
+
+
 # -- DICOM (pydicom) ----------------------------------------------------------------------------
 
 
@@ -196,6 +257,9 @@ def read_dicom(path: Path, slice_index: int | None = None) -> np.ndarray:
         raise fail(path, "is a DICOM file without pixel data (not an image)" if marker else
                    "is not a DICOM file (no DICM marker and no pixel data found)")
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    check_size(path, rows, cols, rows * cols * int(ds.get("NumberOfFrames", 1) or 1)
+               * int(ds.get("SamplesPerPixel", 1) or 1))
     try:
         pixels = ds.pixel_array
     except (RuntimeError, NotImplementedError) as exc:
@@ -251,6 +315,9 @@ def read_nifti(path: Path, slice_index: int | None = None, axis: int = 2) -> np.
     import nibabel as nib
 
     img = nib.load(path)
+    shape = [int(n) for n in img.shape]
+    plane = sorted(shape, reverse=True)[:2] if len(shape) > 2 else shape
+    check_size(path, *(plane + [1, 1])[:2], math.prod(shape))
     if len(img.shape) >= 3:
         img = nib.as_closest_canonical(img)
     data = np.asanyarray(img.dataobj)  # applies scl_slope / scl_inter

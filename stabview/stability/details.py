@@ -16,6 +16,7 @@ Verdict (thresholds documented here and in the README):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,6 +46,8 @@ def render_glyphs(text: str, shape: tuple[int, int], centre: tuple[float, float]
     if not text:
         raise StabviewError("detail text is empty")
     h, w = shape
+    if size > max(h, w):
+        raise StabviewError(f"detail size {size} pixels is larger than the {h}×{w} image")
     scale = 4   # render large and downsample: smooth edges at small sizes
     font = _font(int(size * scale))
     canvas = Image.new("L", (w * scale, h * scale), 0)
@@ -76,6 +79,8 @@ class Detail:
             glyph = self.content or DEFAULT_TEXT
         else:
             raise StabviewError(f"a detail is a 'symbol' or 'text', got '{self.kind}'")
+        if not math.isfinite(self.intensity):
+            raise StabviewError(f"detail intensity must be a finite number, got {self.intensity}")
         return self.intensity * render_glyphs(glyph, shape, self.centre, self.size)
 
     def to_dict(self) -> dict:

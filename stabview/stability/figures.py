@@ -26,6 +26,27 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return glyph_font(size)
 
 
+def display_name(spec) -> str:
+    """How a figure names an image or network: a file by its file name, not its whole path.
+
+    A sample name ('brain:3') is kept as it is; anything that names a file (it has a folder
+    separator or a file ending) is shortened to the file's name.
+    """
+    text = str(spec)
+    if "/" in text or "\\" in text or Path(text).suffix:
+        return Path(text.replace("\\", "/")).name or text
+    return text
+
+
+def fit_text(text: str, font, width: float) -> str:
+    """`text`, cut with an ellipsis where it would run past `width` pixels."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def image_grid(rows: list[tuple], *, cell: int = 192, title: str | None = None,
                window: tuple[float, float] | None = None) -> Image.Image:
     """Rows of captioned images: `[(row_label, [(caption, image), ...]), ...]`.
@@ -44,7 +65,7 @@ def image_grid(rows: list[tuple], *, cell: int = 192, title: str | None = None,
     draw = ImageDraw.Draw(canvas)
     small, big = _font(12), _font(16)
     if title:
-        draw.text((pad, 6), title, font=big, fill=INK)
+        draw.text((pad, 6), fit_text(title, big, width - 2 * pad), font=big, fill=INK)
     for i, (row_label, cells, *mode) in enumerate(rows):
         top = title_h + pad + i * (cell + caption_h + pad)
         shown = [img for _, img in cells if img is not None]
@@ -55,7 +76,7 @@ def image_grid(rows: list[tuple], *, cell: int = 192, title: str | None = None,
         canvas.paste(label.rotate(90, expand=True), (2, top))
         for j, (caption, image) in enumerate(cells):
             left = label_w + pad + j * (cell + pad)
-            draw.text((left, top + cell + 3), caption, font=small, fill=INK)
+            draw.text((left, top + cell + 3), fit_text(caption, small, cell + pad), font=small, fill=INK)
             if image is None:
                 continue
             lo, hi = (None, None) if mode == ["each"] else (vmin, vmax)

@@ -15,7 +15,7 @@ import torch
 
 from .. import __version__
 from ..export import save_npz
-from .figures import image_grid, line_plot, save_figure
+from .figures import display_name, image_grid, line_plot, save_figure
 
 
 def versions() -> dict:
@@ -58,14 +58,23 @@ def attack_result(outcome, meta: dict) -> dict:
         "snapshots": [{k: v for k, v in s.items() if not isinstance(v, torch.Tensor)}
                       for s in outcome.snapshots],
         "history": outcome.history,
+        **({"curve": outcome.curve} if outcome.curve else {}),
     }
+
+
+def snapshot_caption(k: int, snapshot: dict) -> str:
+    """Caption of snapshot column k: which r, at which iteration, and its size.
+
+    The iteration is what tells the columns apart in the constrained mode, where every r sits
+    on the budget ‖r‖ = θ‖x‖ and their sizes are all the same.
+    """
+    return f"r{k + 1} · iteration {snapshot['iteration']} · ‖r‖ {snapshot['perturbation_rel']:.1%}"
 
 
 def attack_figure(outcome, title: str):
     """Rows: perturbed inputs, network outputs, baseline outputs; columns: clean, r₁, r₂, …"""
     snaps = outcome.snapshots
-    inputs = [("x", outcome.x)] + [(f"x + r{k + 1}  ({s['perturbation_rel']:.1%})", s["x_plus_r"])
-                                   for k, s in enumerate(snaps)]
+    inputs = [("x", outcome.x)] + [(snapshot_caption(k, s), s["x_plus_r"]) for k, s in enumerate(snaps)]
     net = [("f(Ax)", outcome.images["network_clean"])] + [
         (f"f(A(x + r{k + 1}))  Δ {s['network_change_rel']:.1%}", s["network"]) for k, s in enumerate(snaps)]
     rows = [("perturbed input", inputs), ("network", net)]
@@ -89,7 +98,8 @@ def write_attack(outcome, out: Path, meta: dict) -> list[Path]:
             if key in s:
                 arrays[f"snapshot{k + 1}_{key}"] = s[key]
     written.append(save_npz(out / "arrays.npz", **arrays))
-    figure = attack_figure(outcome, f"{meta.get('network', 'network')} — {meta.get('image', '')}")
+    figure = attack_figure(outcome, f"{display_name(meta.get('network', 'network'))} — "
+                                    f"{display_name(meta.get('image', ''))}")
     written += [save_figure(figure, out / "attack.png"), save_figure(figure, out / "attack.pdf")]
     if outcome.history:
         its = [h["iteration"] for h in outcome.history]
@@ -98,7 +108,20 @@ def write_attack(outcome, out: Path, meta: dict) -> list[Path]:
             "network change (%)": ([100 * h["network_change_rel"] for h in outcome.history], None)},
             xlabel="iteration", ylabel="percent", title="attack progress")
         written.append(save_figure(curves, out / "curves.png"))
+    if outcome.curve:
+        figure = budget_curve_figure(outcome.curve, f"{meta.get('network', 'network')} — budget curve")
+        written += [save_figure(figure, out / "budget_curve.png"), save_figure(figure, out / "budget_curve.pdf")]
     return written
+
+
+def budget_curve_figure(curve: list[dict], title: str):
+    """Relative change against the budget ε: worst case, random noise (mean, max), baseline."""
+    budgets = [100 * p["budget"] for p in curve]
+    series = {"network, worst case": ([100 * p["network_change_rel"] for p in curve], None),
+              "network, random noise (max)": ([100 * p["network_change_rel_random_max"] for p in curve], None)}
+    if all("baseline_change_rel" in p for p in curve):
+        series["baseline, same r"] = ([100 * p["baseline_change_rel"] for p in curve], None)
+    return line_plot(budgets, series, xlabel="budget ε (% of ‖x‖)", ylabel="relative change (%)", title=title)
 
 
 def samples_figure(summary: dict, title: str):

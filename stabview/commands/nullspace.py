@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -96,6 +96,7 @@ def run(args) -> int:
         say(f"note: the projection stopped at the iteration cap with relative residual "
             f"{solve['residual_rel']:.1e} (tolerance {projector.tolerance:g})")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", {
             "test": "nullspace", "network": net.card.name, "image": args.image, "operator": op.describe(),
             **numbers, "perturbation": None if r is None else {"file": args.perturbation, "key": key},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, output_dir, say
+from .common import apply_runtime, create_output, output_dir, say
 from .details import make_detail
 from .loading import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
@@ -65,6 +65,7 @@ def run(args) -> int:
     for name, m in n["measures"].items():
         say(f"{name}: d {m['verdict']} (correlation {m['correlation']:.2f}, contrast {m['contrast']:.2f})")
     if out is not None:
+        create_output(out)
         write_json(out / "result.json", {
             "test": f"target-{args.mode}", "network": net.card.name, "image": args.image,
             "operator": op.describe(), "detail": detail.to_dict(), **outcome.to_dict(),

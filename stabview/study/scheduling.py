@@ -49,9 +49,8 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None):
     n = default_workers() if workers is None else workers
     if n < 1:
         raise StudyError(f"--workers must be at least 1, got {n}")
-    dashboard = ":0" if importlib.util.find_spec("bokeh") else None   # Dask's dashboard needs bokeh
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=dashboard, silence_logs=logging.ERROR,
+                           dashboard_address=":0", silence_logs=logging.ERROR,
                            env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     try:
         client = Client(cluster)
@@ -64,13 +63,16 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None):
 
 
 def dashboard_link(client) -> str | None:
-    """The address of Dask's dashboard, when the scheduler runs one."""
+    """The address of Dask's dashboard, when the scheduler serves one (its plots need bokeh)."""
     try:
-        if "dashboard" in client.scheduler_info().get("services", {}):
-            return client.dashboard_link
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return None
+        link = client.dashboard_link
     except Exception:  # noqa: BLE001 - the link is a courtesy; never fail a study for it
         return None
-    return None
+    if importlib.util.find_spec("bokeh") is None:
+        link += " (its plots need bokeh, not installed here)"
+    return link
 
 
 @dataclass
@@ -101,6 +103,8 @@ def run_cases(client, cases: Iterator[Case], recorder: Recorder, *, limit: int |
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
+    if limit is not None and limit < 1:
+        raise StudyError(f"--in-flight must be at least 1, got {limit}")
     limit = limit or in_flight_limit(client)
     summary = RunSummary()
     start = time.perf_counter()

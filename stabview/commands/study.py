@@ -46,7 +46,7 @@ def _usage(parser) -> int:
 
 
 def run(args) -> int:
-    from ..study.cases import count, expand, pending
+    from ..study.cases import count, ids, pending
     from ..study.recorder import Recorder
     from ..study.spec import load_spec
 
@@ -58,7 +58,7 @@ def run(args) -> int:
         recorder.set_meta("spec_text", spec.text)
         recorder.set_meta("planned", total)
         done = recorder.recorded_ids(include_failed=not args.retry_failed)
-        remaining = total - sum(1 for case in expand(spec) if case.id in done)
+        remaining = total - sum(1 for case_id in ids(spec) if case_id in done)
         say(f"{total} cases; {total - remaining} recorded; {remaining} to run")
         if remaining:
             _run_on_dask(args, pending(spec, done), recorder, remaining)

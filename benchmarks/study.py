@@ -17,7 +17,6 @@ import argparse
 import logging
 import os
 import resource
-import sqlite3
 import tempfile
 import time
 import tracemalloc

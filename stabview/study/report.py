@@ -62,7 +62,7 @@ def write_report(folder: str | os.PathLike) -> tuple[Path, Path]:
     summary_path = folder / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=1), encoding="utf-8")
     report_path = folder / "report.html"
-    report_path.write_text(_html(summary, worst, failures, folder), encoding="utf-8")
+    report_path.write_text(_html(summary, worst, failures), encoding="utf-8")
     return report_path, summary_path
 
 
@@ -211,7 +211,7 @@ def _table(groups: list[dict]) -> str:
     return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
 
 
-def _html(summary: dict, worst: list, failures: list, folder: Path) -> str:
+def _html(summary: dict, worst: list, failures: list) -> str:
     groups, proto, cases = summary["groups"], summary["protocol"], summary["cases"]
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>stabview study</title>"
              f"<style>{STYLE}</style></head><body><h1>Stability study</h1>",

@@ -8,7 +8,7 @@ payload as it would be submitted) in ≤ 10 s and ≤ 500 MB.
 Times are wall-clock within this one run (a shared machine varies 2–3× between runs; compare
 the ratios). Workers are warmed (network loaded) before timing.
 
-    PYTHONPATH=. python benchmarks/study.py --cases 8 --iterations 20
+    PYTHONPATH=. python benchmarks/study.py --cases 8 --iterations 20 --rounds 2
 """
 
 from __future__ import annotations
@@ -43,39 +43,63 @@ def spec_text(network: str, cases: int, iterations: int, seed: int) -> str:
     return SPEC.format(network=network, images=images, iterations=iterations, seed=seed)
 
 
-def timed_on_cluster(workers: int, text: str, warm: dict, folder: Path) -> tuple[float, list[float]]:
-    """Wall time of the spec's cases on a LocalCluster of `workers`, and each case's own time."""
-    from distributed import Client, LocalCluster
-
+def timed_batch(client, text: str, folder: Path) -> tuple[float, list[float]]:
+    """Wall time of the spec's cases on `client`'s workers (recorded as a study would), and
+    each case's own time on its worker."""
     from stabview.study.cases import expand
     from stabview.study.recorder import Recorder
     from stabview.study.scheduling import run_cases
     from stabview.study.spec import parse_spec
-    from stabview.study.worker import run_case_task
 
     spec = parse_spec(text)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR, host="127.0.0.1") as cluster, Client(cluster) as client:
-        client.run(run_case_task, warm)     # every worker loads the network once, untimed
-        with Recorder(folder, keep=spec.keep_arrays) as recorder:
-            start = time.perf_counter()
-            summary = run_cases(client, expand(spec), recorder)
-            wall = time.perf_counter() - start
-            case_times = [row["timings"]["total_s"] for row in recorder.rows()]
+    with Recorder(folder, keep=spec.keep_arrays) as recorder:
+        start = time.perf_counter()
+        summary = run_cases(client, expand(spec), recorder)
+        wall = time.perf_counter() - start
+        case_times = [row["timings"]["total_s"] for row in recorder.rows()]
     assert summary.recorded == len(case_times) and summary.failed == 0
     return wall, case_times
 
 
-def in_process(text: str, warm: dict) -> float:
+def in_process(text: str) -> float:
     """Wall time of the same cases run one after another in this process (no Dask, no table)."""
     from stabview.study.cases import expand
     from stabview.study.spec import parse_spec
     from stabview.study.worker import run_case_task
-    run_case_task(warm)
     start = time.perf_counter()
     for case in expand(parse_spec(text)):
         assert run_case_task(case.to_dict())["status"] == "ok"
     return time.perf_counter() - start
+
+
+def compare(text: str, warm: dict, folder: Path, rounds: int) -> dict:
+    """This process, 1 worker and 2 workers, measured in turns (A B C C B A …) so that a load
+    that drifts during the run weighs on all three alike; sums over the rounds."""
+    from distributed import Client, LocalCluster
+
+    from stabview.study.worker import run_case_task
+    totals = {"process": 0.0, 1: 0.0, 2: 0.0}
+    case_times: list[float] = []
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR, host="127.0.0.1") as one, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                         silence_logs=logging.ERROR, host="127.0.0.1") as two, \
+            Client(one) as client_one, Client(two) as client_two:
+        clients = {1: client_one, 2: client_two}
+        for client in clients.values():
+            client.run(run_case_task, warm)     # every worker loads the network once, untimed
+        run_case_task(warm)
+        order = ["process", 1, 2]
+        for k in range(rounds):
+            for what in (order if k % 2 == 0 else order[::-1]):
+                if what == "process":
+                    totals[what] += in_process(text)
+                else:
+                    wall, times = timed_batch(clients[what], text, folder / f"{what}-{k}")
+                    totals[what] += wall
+                    if what == 1:
+                        case_times += times
+    return {**totals, "case_times": case_times}
 
 
 def planning(folder: Path) -> dict:
@@ -127,6 +151,7 @@ def main() -> None:
     parser.add_argument("--network", default="automap")
     parser.add_argument("--cases", type=int, default=8, help="cases per timed batch")
     parser.add_argument("--iterations", type=int, default=20, help="search iterations per case")
+    parser.add_argument("--rounds", type=int, default=2, help="turns of the three measurements")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"torch threads (client and each worker): {torch.get_num_threads()}; cores: {os.cpu_count()}; "
@@ -139,13 +164,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         plan = planning(tmp / "plan")          # first, so the process's peak RSS is the planner's
-        local = in_process(text, warm)
-        one, times_one = timed_on_cluster(1, text, warm, tmp / "one")
-        two, _ = timed_on_cluster(2, text, warm, tmp / "two")
+        measured = compare(text, warm, tmp, args.rounds)
+    local, one, two, times_one = measured["process"], measured[1], measured[2], measured["case_times"]
     mean_case = sum(times_one) / len(times_one)
     overhead = (one - sum(times_one)) / len(times_one)
-    print(f"{args.cases} cases of {args.network}, {args.iterations} iterations: in this process {local:.2f} s; "
-          f"1 worker {one:.2f} s; 2 workers {two:.2f} s")
+    print(f"{args.rounds} rounds of {args.cases} cases of {args.network}, {args.iterations} iterations, in turns: "
+          f"in this process {local:.2f} s; 1 worker {one:.2f} s; 2 workers {two:.2f} s")
     print(f"parallel efficiency of 2 workers: {one / (2 * two):.2f} (goal ≥ 0.8)")
     print(f"scheduling overhead per case: {overhead * 1000:.0f} ms of a {mean_case:.2f} s case = "
           f"{overhead / mean_case:.1%} (goal ≤ 2%); 1 worker against this process: {one / local:.3f}×")

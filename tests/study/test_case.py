@@ -74,3 +74,18 @@ def test_a_changed_model_file_is_refused(tmp_path):
     (tmp_path / "m.json").write_text((tmp_path / "m.json").read_text() + " ")
     r = worker.run_case_task(next(cases.expand(spec)).to_dict())
     assert r["status"] == "failed" and "changed since the study was planned" in r["message"]
+
+
+def test_a_network_that_returns_nan_is_a_failed_case(tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    from stabview.networks import zoo
+    folder = zoo.zoo_dir() / "dagan"
+    weights = load_file(str(folder / "weights.safetensors"))
+    first = sorted(weights)[0]
+    weights[first] = np.full_like(weights[first], np.nan)
+    save_file(weights, str(tmp_path / "broken.safetensors"))
+    (tmp_path / "broken.json").write_bytes((folder / "card.json").read_bytes())
+    spec = parse_spec(SPEC.replace('"automap"', '{ model = "broken.safetensors" }'), tmp_path)
+    r = worker.run_case_task(next(cases.expand(spec)).to_dict())
+    assert r["status"] == "failed" and "NaN" in r["message"] and r["numbers"] == {}

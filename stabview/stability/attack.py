@@ -66,7 +66,8 @@ def noise_control(search: PerturbationSearch, r: torch.Tensor, draws: int = 8, s
 
 def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *,
                baseline: Reconstructor | None = None, restarts: int = 2, budgets: list[float] | None = None,
-               noise_draws: int = 8, gain_iterations: int = 30, snapshot_at: tuple[int, ...] = (),
+               noise_draws: int = 8, gain_iterations: int = 30, ceiling_start: bool = True,
+               snapshot_at: tuple[int, ...] = (),
                roi: torch.Tensor | None = None, progress: ProgressCallback | None = None, should_stop=None,
                on_search_done=None) -> AttackOutcome:
     """Run test 1; `progress(Progress)` as it goes; `should_stop()` (or Ctrl-C) cancels.
@@ -76,7 +77,8 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
     it found so far. `gain_iterations` > 0 measures the linearised ceiling (image domain).
     """
     found = search_worst_case(net, op, x, params, iterations, restarts=restarts, budgets=budgets,
-                              ceiling_iterations=gain_iterations, roi=roi, snapshot_at=snapshot_at,
+                              ceiling_iterations=gain_iterations, ceiling_start=ceiling_start, roi=roi,
+                              snapshot_at=snapshot_at,
                               progress=progress, should_stop=should_stop)
     if on_search_done is not None:
         on_search_done(found)

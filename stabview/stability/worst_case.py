@@ -76,12 +76,12 @@ def _objective(search: PerturbationSearch) -> float:
 
 def search_worst_case(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *,
                       restarts: int = 2, budgets: list[float] | None = None, ceiling_iterations: int = 30,
-                      roi: torch.Tensor | None = None, snapshot_at: tuple[int, ...] = (),
+                      ceiling_start: bool = True, roi: torch.Tensor | None = None, snapshot_at: tuple[int, ...] = (),
                       progress: ProgressCallback | None = None, should_stop=None) -> WorstCase:
     """Run the search (see the module docstring); `iterations` caps each start.
 
     `ceiling_iterations` > 0 measures the linearised gain (image domain only) and, in budgeted
-    mode, starts once along its direction. Cancelling (`should_stop()`, or Ctrl-C) keeps what
+    mode with `ceiling_start`, starts once along its direction. Cancelling (`should_stop()`, or Ctrl-C) keeps what
     was found so far.
     """
     report = progress or (lambda p: None)
@@ -103,7 +103,7 @@ def search_worst_case(net, op, x: torch.Tensor, params: AttackParams, iterations
         return result
     plan = sorted(budgets) if budgets else [params.budget]
     starts: list[tuple[str, dict]] = []
-    if ceiling is not None:
+    if ceiling is not None and ceiling_start:
         starts.append(("ceiling", {"start": ceiling.direction}))
     starts += [(f"random (seed {params.seed + k})", {"seed": params.seed + k})
                for k in range(max(restarts, 0 if starts else 1))]

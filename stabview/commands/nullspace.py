@@ -82,8 +82,17 @@ def run(args) -> int:
     say(f"null-space maps of {net.card.name} on {args.image} ({op.modality}, {op.rate:.1%} sampling; "
         f"{'exact projection' if projector.exact else f'CGLS to {projector.tolerance:g}'})")
     bar = ProgressBar("nullspace")
-    outcome = nullspace_test(recs, op, x, r, projector=projector,
-                             progress=lambda done, total, what: bar.update(done, total, what))
+    stage = {"done": 0, "total": 1}
+
+    def on_stage(done, total, what):
+        stage.update(done=done, total=total)
+        bar.update(done, total, what)
+
+    def on_solve(iteration, cap, residual):   # a CGLS solve can take minutes (15 coils at 128²)
+        bar.update(stage["done"], stage["total"], f"CGLS {iteration}/{cap}, residual {residual:.1e}")
+
+    projector.progress = on_solve
+    outcome = nullspace_test(recs, op, x, r, projector=projector, progress=on_stage)
     bar.close()
     numbers = outcome.numbers()
     say(f"invisible part of x: ‖P_N x‖/‖x‖ = {numbers['truth_null_rel']:.2%}")

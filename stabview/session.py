@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import StabviewError
+from .errors import StabviewError, exception_cause
 
 FORMAT = "stabview-session"
 FORMAT_VERSION = 1
@@ -85,22 +85,34 @@ class Session:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise SessionError(f"no session file at {path}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except IsADirectoryError:
+            raise SessionError(f"{path} is a folder, not a session file") from None
+        except OSError as exc:
+            raise SessionError(f"{path} cannot be read: {exc.strerror or exc}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise SessionError(f"{path} is not a stabview session (not valid JSON: {exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise SessionError(f"{path} is not a stabview session file")
-        if int(data.get("version", 0)) > FORMAT_VERSION:
+        version = data.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise SessionError(f"{path}: the session format version must be a whole number, got {version!r}")
+        if version > FORMAT_VERSION:
             raise SessionError(f"{path} was written by a newer stabview (session format "
-                               f"{data['version']}); this one reads format {FORMAT_VERSION}")
-        session = cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data and f.name != "arrays"})
-        if data.get("arrays_file"):
-            npz = path.with_name(data["arrays_file"])
-            try:
-                with np.load(npz, allow_pickle=False) as bundle:
-                    session.arrays = {k: bundle[k] for k in bundle.files}
-            except (OSError, ValueError) as exc:
-                raise SessionError(f"the arrays of session {path.name} ({npz.name}) cannot be read: "
-                                   f"{exc}") from None
+                               f"{version}); this one reads format {FORMAT_VERSION}")
+        values = {}
+        for f in fields(cls):
+            if f.name in data and f.name != "arrays":
+                kind = type(f.default_factory())
+                if not isinstance(data[f.name], kind):
+                    raise SessionError(f"{path}: '{f.name}' must be a JSON "
+                                       f"{'object' if kind is dict else 'list'}, got {type(data[f.name]).__name__}")
+                values[f.name] = data[f.name]
+        session = cls(**values)
+        arrays_file = data.get("arrays_file")
+        if arrays_file:
+            if not isinstance(arrays_file, str) or Path(arrays_file).name != arrays_file:
+                raise SessionError(f"{path}: 'arrays_file' must name a file beside the session, got {arrays_file!r}")
+            session.arrays = _read_arrays(path, path.with_name(arrays_file))
         return session
 
     def to_dict(self) -> dict:
@@ -108,6 +120,35 @@ class Session:
         out = asdict(self)
         out.pop("arrays")
         return _json_safe(out)
+
+
+def _read_arrays(path: Path, npz: Path) -> dict:
+    """The session's arrays from its NPZ: never unpickled; sizes checked before anything is read."""
+    from .data.formats import MAX_VALUES
+
+    try:
+        with np.load(npz, allow_pickle=False) as bundle:
+            arrays, total = {}, 0
+            for name in bundle.files:
+                member_name = name + ".npy" if name + ".npy" in bundle.zip.namelist() else name
+                with bundle.zip.open(member_name) as member:
+                    version = np.lib.format.read_magic(member)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(member)
+                total += math.prod(shape) * dtype.itemsize
+                if total > MAX_VALUES * 8:
+                    raise SessionError(f"the arrays of session {path.name} ({npz.name}) declare more than "
+                                       f"{MAX_VALUES * 8:,} bytes; the file is damaged or not a session's")
+                arrays[name] = bundle[name]
+            return arrays
+    except SessionError:
+        raise
+    except FileNotFoundError:
+        raise SessionError(f"the arrays of session {path.name} are missing: no {npz.name} beside it") from None
+    except Exception as exc:  # noqa: BLE001 - numpy's and zipfile's errors for a damaged archive
+        raise SessionError(f"the arrays of session {path.name} ({npz.name}) cannot be read; the file may be "
+                           f"damaged ({exception_cause(exc)[:200]})") from None
 
 
 def state_dir() -> Path:

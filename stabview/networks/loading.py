@@ -18,7 +18,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from ..errors import call_user_model
+from ..errors import call_user_model, exception_cause, one_line
 from ..operators import LinearOperator
 from .architectures import ARCHITECTURES, build_network
 from .base import ReconstructionNetwork, from_channels, to_channels
@@ -35,8 +35,9 @@ def sniff(path: pathlib.Path) -> str:
         head = f.read(16)
     if head[:4] == b"PK\x03\x04":
         try:
-            entries = zipfile.ZipFile(path).namelist()
-        except zipfile.BadZipFile:
+            with zipfile.ZipFile(path) as archive:
+                entries = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             return "unknown"
         if any(n.endswith("/constants.pkl") or "/code/" in n for n in entries):
             return "torchscript"
@@ -81,12 +82,24 @@ def read_state_dict(path: pathlib.Path) -> dict[str, torch.Tensor]:
 
 def _weights_only_load(path: pathlib.Path):
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - every failure here means: would need unpickling
+        with warnings.catch_warnings():     # e.g. "Detected pickle protocol 4": the outcome says it all
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - the safe loader refused it: unsafe objects, or a damaged file
+        cause = exception_cause(exc)[:200]
+        with open(path, "rb") as f:
+            pickle_stream = f.read(1) == b"\x80"
+        refused = "Weights only load failed" in str(exc)
+        if not ("GLOBAL" in str(exc) or (refused and pickle_stream)):    # GLOBAL: it names Python code
+            raise ModelFormatError(f"{path.name} cannot be read as a torch file; it may be damaged or "
+                                   f"truncated ({cause})") from None
+        found = [line.split("WeightsUnpickler error:")[-1] for line in str(exc).splitlines() if "GLOBAL" in line]
+        found = one_line(found[0].split(" was not an allowed")[0].split(" whose module")[0])[:160] if found else ""
+        detail = f" (safe loader found: {found})" if found else ""
         raise UnsafeModelFile(
             f"{path.name} holds pickled Python objects (e.g. a whole module saved with torch.save(model)); "
-            f"stabview never unpickles, because loading a pickle can run arbitrary code: {HOW_TO_EXPORT}. "
-            f"(safe loader said: {str(exc).splitlines()[0][:160]})") from None
+            f"stabview never unpickles, because loading a pickle can run arbitrary code: {HOW_TO_EXPORT}."
+            f"{detail}") from None
 
 
 def load_state_dict_file(net: torch.nn.Module, path: pathlib.Path) -> torch.nn.Module:
@@ -181,7 +194,13 @@ def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Pa
                                    f"{str(exc).splitlines()[0][:200]}") from None
     elif kind == "onnx":
         from .onnx_import import onnx_to_torch  # noqa: PLC0415 - needs the optional onnx package
-        module = onnx_to_torch(path)
+        try:
+            module = onnx_to_torch(path)
+        except (ModelFormatError, CardError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged graph fails in onnx's or numpy's code
+            raise ModelFormatError(f"{path.name} is not a usable ONNX model; it may be damaged "
+                                   f"({exception_cause(exc)[:200]})") from None
     else:
         raise ModelFormatError(f"{path.name}: unknown model format; {HOW_TO_EXPORT}")
     net = ExternalNetwork(the_card, module, path.name)

@@ -79,7 +79,8 @@ def make_seeds(folder: pathlib.Path) -> None:
     nib.save(nib.Nifti1Image(volume, np.eye(4)), folder / SEEDS["nifti-gz"])
     (folder / SEEDS["card"]).write_text(json.dumps(CARD, indent=1))
     session = Session(network={"name": "deepmri"}, image={"spec": "brain:3", "slice": None},
-                      attack={"iterations": 10, "lam": 0.01}, snapshots=[{"iteration": 3, "perturbation_rel": 0.01}],
+                      attack={"iterations": 10, "lam": 0.01},
+                      snapshots=[{"iteration": 3, "perturbation_rel": 0.01}],
                       results={"history": [{"iteration": 0, "network_change_rel": 0.1}]},
                       arrays={"r": np.ones(SHAPE, np.float32), "net": np.zeros(SHAPE, np.complex64)})
     session.save(folder / SEEDS["session-json"])
@@ -206,7 +207,8 @@ def huge(fmt: str, data: bytes, rng: random.Random) -> bytes:
             doc["snapshots"] = [{"iteration": n}] * rng.choice((1, 1000))
         return json.dumps(doc).encode()
     if fmt in ("session-npz", "torchscript"):
-        return mutate_member(data, rng, lambda b: huge_npy(b, n, rng) if b.startswith(b"\x93NUMPY") else flip_bits(b, rng))
+        return mutate_member(data, rng, lambda b: huge_npy(b, n, rng) if b.startswith(b"\x93NUMPY")
+                             else flip_bits(b, rng))
     return overwrite(data, rng)
 
 

@@ -18,9 +18,9 @@ Decisions, stated once:
 - DICOM MONOCHROME1 (white = low) is inverted so that bright always means high values.
 - NPY files are read with `allow_pickle=False`: object arrays are refused, never unpickled.
 - Size: an image (one slice) may have at most `MAX_PIXELS` (64 megapixels, 8192 × 8192) and a
-  file at most `MAX_VALUES` numbers in all (2²⁸, e.g. 1024 slices of 512 × 512). Every reader checks the
-  dimensions its header declares before decoding anything, so a decompression bomb or a header
-  that lies about its size is refused (`ImageTooLarge`) without allocating its memory.
+  file at most `MAX_VALUES` numbers in all (2²⁸, e.g. 1024 slices of 512 × 512). Every reader
+  checks the dimensions its header declares before decoding anything, so a decompression bomb or
+  a header that lies about its size is refused (`ImageTooLarge`) without allocating its memory.
 """
 
 from __future__ import annotations

@@ -64,7 +64,8 @@ def make_seeds(folder: pathlib.Path) -> None:
     import torch
     from PIL import Image
 
-    from stabview.session import Session
+    from stabview.experiment import AttackSettings, Experiment, ImageRef, NetworkRef, Sampling, Session
+    from stabview.stability.params import AttackParams
 
     ramp = (np.add.outer(np.arange(32), np.arange(32)) * 4).astype(np.uint8)
     Image.fromarray(ramp).save(folder / SEEDS["png"])
@@ -78,11 +79,19 @@ def make_seeds(folder: pathlib.Path) -> None:
     nib.save(nib.Nifti1Image(volume, np.eye(4)), folder / SEEDS["nifti"])
     nib.save(nib.Nifti1Image(volume, np.eye(4)), folder / SEEDS["nifti-gz"])
     (folder / SEEDS["card"]).write_text(json.dumps(CARD, indent=1))
-    session = Session(network={"name": "deepmri"}, image={"spec": "brain:3", "slice": None},
-                      attack={"iterations": 10, "lam": 0.01},
-                      snapshots=[{"iteration": 3, "perturbation_rel": 0.01}],
-                      results={"history": [{"iteration": 0, "network_change_rel": 0.1}]},
-                      arrays={"r": np.ones(SHAPE, np.float32), "net": np.zeros(SHAPE, np.complex64)})
+    experiment = Experiment(NetworkRef("deepmri"), ImageRef("brain:3"), Sampling("fourier", "cartesian", 0.25, 3),
+                            ({"type": "stamp", "kind": "symbol", "content": "heart", "centre": [16, 16],
+                              "size": 8, "intensity": 0.5},),
+                            AttackSettings(AttackParams(budget=0.01), iterations=50, budgets=(0.005, 0.01)))
+    search = {"params": experiment.attack.params.to_dict(), "iteration": 2, "stopped_by": None,
+              "step_share": 0.25, "best_objective": 1.0, "best_iteration": 1,
+              "stall": {"window": 10, "tolerance": 0.005, "best": [1.0, 2.0]}, "snapshot_at": [],
+              "history": [{"iteration": 0, "objective": 1.0}],
+              "snapshots": [{"iteration": 1, "perturbation_rel": 0.01, "r": torch.ones(SHAPE, dtype=torch.complex64)}],
+              "r": torch.ones(SHAPE), "v": torch.zeros(SHAPE), "best_r": torch.ones(SHAPE),
+              "best_direction": torch.ones(SHAPE), "evaluated_r": torch.ones(SHAPE), "roi": None}
+    session = Session(experiment, search, {"details": {"network": {"verdict": "lost"}}}, {"snapshot_text": "2, 4"},
+                      {"mask": np.ones(SHAPE, np.float32)})
     session.save(folder / SEEDS["session-json"])
 
     class Refiner(torch.nn.Module):
@@ -295,7 +304,7 @@ def load(fmt: str, path: pathlib.Path, seeds: pathlib.Path) -> None:
         from stabview.networks.card import ModelCard
         ModelCard.load(path)
     elif fmt.startswith("session"):
-        from stabview.session import Session
+        from stabview.experiment import Session
         Session.open(path.with_suffix(".json"))
     elif fmt in ("torchscript", "onnx"):
         from stabview.networks.loading import load_model_file

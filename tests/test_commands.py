@@ -37,20 +37,55 @@ def model(tmp_path_factory):
 
 def test_attack_writes_the_required_keys_and_figures(model, tmp_path):
     code = main(["attack", "--network", str(model), "--image", "brain:3", "--iterations", "6",
-                 "--snapshots", "2,4", "--lam", "0.01", "--no-baseline", "--threads", "1",
+                 "--snapshots", "2,4", "--preset", "paper", "--lam", "0.01", "--no-baseline", "--threads", "1",
                  "--out", str(tmp_path)])
     assert code == 0
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["network"] == "refiner" and result["iterations_run"] == 6
-    assert result["params"]["lam"] == 0.01 and result["seed"] == 0
+    assert result["params"]["lam"] == 0.01 and result["seed"] == 0 and result["mode"] == "paper"
     assert 0 < result["perturbation_rel"] and result["network_change_rel"] > 0
-    assert [s["iteration"] for s in result["snapshots"]] == [2, 4, 6]
+    assert [s["iteration"] for s in result["snapshots"]] == [2, 4, 5]
+    assert result["history"][-1]["perturbation_rel"] == result["perturbation_rel"]
     assert "torch" in result["versions"]
     # the linearised ceiling of change ÷ size, measured at x by default
     assert result["linear_gain"] > 0 and isinstance(result["linear_gain_converged"], bool)
     assert result["achieved_gain"] == result["network_change_rel"] / result["perturbation_rel"]
     for name in ("arrays.npz", "attack.png", "attack.pdf", "curves.png"):
         assert (tmp_path / name).exists()
+
+
+def test_the_default_attack_is_budgeted_and_needs_no_flags(model, tmp_path):
+    code = main(["attack", "--network", str(model), "--image", "brain:3", "--iterations", "8",
+                 "--gain-iterations", "8", "--no-baseline", "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["mode"] == "budgeted" and result["budget"] == 0.02
+    assert abs(result["perturbation_rel"] - 0.02) < 1e-5           # never beyond the budget
+    assert [s["start"] for s in result["restarts"]] == ["ceiling", "random (seed 0)", "random (seed 1)"]
+    assert result["adequacy"] == result["achieved_gain"] / result["linear_gain"]
+    assert result["stopped_by"] in ("stalled", "iterations")
+
+
+def test_a_budget_curve_writes_its_points_and_figure(model, tmp_path):
+    code = main(["attack", "--network", str(model), "--image", "brain:3", "--iterations", "4",
+                 "--gain-iterations", "0", "--restarts", "1", "--budgets", "0.01,0.005", "--noise-draws", "2",
+                 "--baseline-iterations", "5", "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    curve = json.loads((tmp_path / "result.json").read_text())["curve"]
+    assert [p["budget"] for p in curve] == [0.005, 0.01]
+    assert all(p["change_ratio"] > 0 and p["noise_draws"] == 2 for p in curve)
+    assert (tmp_path / "budget_curve.png").stat().st_size > 1000
+
+
+def test_a_diverging_paper_search_still_writes_its_results(model, tmp_path, capsys):
+    code = main(["attack", "--network", str(model), "--image", "brain:3", "--iterations", "200",
+                 "--preset", "paper", "--lam", "0", "--lr", "50", "--gain-iterations", "0", "--no-baseline",
+                 "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["stopped_by"] == "diverged" and result["iterations_run"] < 200
+    assert 0 < result["perturbation_rel"] <= 1.0
+    assert "diverged" in capsys.readouterr().err
 
 
 def test_details_gives_a_verdict(model, tmp_path):
@@ -76,7 +111,10 @@ def test_samples_sweeps_rates_with_the_trained_rate_marked(model, tmp_path):
 
 @pytest.mark.parametrize("argv,message", [
     (["attack", "--network", "no-such-network"], "no-such-network"),
-    (["attack", "--network", "MODEL", "--momentum", "1.5", "--iterations", "1"], "momentum"),
+    (["attack", "--network", "MODEL", "--preset", "paper", "--momentum", "1.5", "--iterations", "1"], "momentum"),
+    (["attack", "--network", "MODEL", "--lam", "0.1"], "--preset paper"),
+    (["attack", "--network", "MODEL", "--budget", "-0.1"], "budget"),
+    (["attack", "--network", "MODEL", "--preset", "card"], "no tuned attack preset"),
     (["attack", "--network", "MODEL", "--image", "missing.png"], "missing.png"),
     (["samples", "--network", "MODEL", "--rates", "0.2,abc"], "comma-separated"),
 ])

@@ -41,13 +41,14 @@ def test_every_seed_file_loads(tmp_path):
 
 @pytest.fixture
 def session_files(tmp_path):
-    from stabview.session import Session
-    path = Session(arrays={"r": np.ones((4, 4), np.float32)}).save(tmp_path / "s.json")
+    from stabview.experiment import Experiment, NetworkRef, Session
+    session = Session(Experiment(NetworkRef("deepmri")), arrays={"r": np.ones((4, 4), np.float32)})
+    path = session.save(tmp_path / "s.json")
     return path, path.with_suffix(".npz")
 
 
 def test_a_damaged_session_npz_is_a_session_error(session_files):
-    from stabview.session import Session, SessionError
+    from stabview.experiment import Session, SessionError
     path, npz = session_files
     npz.write_bytes(npz.read_bytes()[: len(npz.read_bytes()) // 2])
     with pytest.raises(SessionError, match="damaged"):
@@ -55,10 +56,11 @@ def test_a_damaged_session_npz_is_a_session_error(session_files):
 
 
 def test_session_fields_of_the_wrong_type_or_version_are_session_errors(session_files):
-    from stabview.session import Session, SessionError
+    from stabview.experiment import Session, SessionError
     path, _ = session_files
     data = json.loads(path.read_text())
-    for change in ({"version": "one"}, {"network": [1, 2]}, {"snapshots": {}}, {"arrays_file": "../x.npz"}):
+    for change in ({"version": "one"}, {"version": 1.5}, {"experiment": [1, 2]}, {"search": "r"},
+                   {"arrays_file": "../x.npz"}, {"arrays_file": 3}):
         path.write_text(json.dumps({**data, **change}))
         with pytest.raises(SessionError):
             Session.open(path)
@@ -67,7 +69,7 @@ def test_session_fields_of_the_wrong_type_or_version_are_session_errors(session_
 def test_session_arrays_declaring_huge_shapes_are_refused_before_reading(session_files):
     import zipfile
 
-    from stabview.session import Session, SessionError
+    from stabview.experiment import Session, SessionError
     path, npz = session_files
     header = np.lib.format.header_data_from_array_1_0(np.zeros((2, 2)))
     header["shape"] = (10 ** 6, 10 ** 6)

@@ -42,24 +42,21 @@ def add_parser(subparsers) -> None:
 
 
 def build_operator(args, device):
-    """The operator the flags describe."""
-    from ..operators import FourierOperator, MaskSpec, MultiCoilOperator, RadonOperator
+    """The operator the flags describe (built by the experiment model's `Sampling`)."""
+    from ..errors import MaskError
+    from ..experiment import Sampling
 
-    shape = (args.size, args.size)
     kind = args.mask or DEFAULT_MASK[args.modality]
     if args.modality == "radon":
         if args.views < 1 or args.views > 1000:
-            from ..errors import MaskError
             raise MaskError(f"--views must be between 1 and 1000, got {args.views}")
-        return RadonOperator.from_spec(shape, MaskSpec(kind, args.views / 1000, args.seed)).to(device)
+        return Sampling("radon", kind, args.views / 1000, args.seed).operator((args.size, args.size), device)
     rate = args.rate if args.rate is not None else (0.15 if args.modality == "multicoil" else 0.25)
     options = {}
     if args.modality == "multicoil" and kind == "equispaced":
         # 28 centre lines at 256 phase encodes (the MRI-VN setting), proportionally fewer below
         options["centre_lines"] = max(2, round(28 * args.size / 256))
-    spec = MaskSpec(kind, rate, args.seed, options)
-    cls = MultiCoilOperator if args.modality == "multicoil" else FourierOperator
-    return cls.from_spec(shape, spec).to(device)
+    return Sampling(args.modality, kind, rate, args.seed, options).operator((args.size, args.size), device)
 
 
 def run(args) -> int:

@@ -27,7 +27,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..data import load_image_or_sample
-    from ..operators import FourierOperator, MaskSpec, MultiCoilOperator
+    from ..experiment import Sampling
     from ..stability.metrics import psnr, ssim
 
     device = apply_runtime(args)
@@ -35,13 +35,8 @@ def run(args) -> int:
     check_side(args.size)
     shape = (args.size, args.size)
     x = load_image_or_sample(args.image, shape)[None].to(device)
-    if args.modality == "radon":
-        from ..operators import RadonOperator
-        op = RadonOperator.from_spec(shape, MaskSpec(args.mask or "uniform-angles", args.rate, args.seed)).to(device)
-    else:
-        spec = MaskSpec(args.mask or "cartesian", args.rate, args.seed)
-        cls = FourierOperator if args.modality == "fourier" else MultiCoilOperator
-        op = cls.from_spec(shape, spec).to(device)
+    kind = args.mask or ("uniform-angles" if args.modality == "radon" else "cartesian")
+    op = Sampling(args.modality, kind, args.rate, args.seed).operator(shape, device)
     x_op = op.check_image(x)
     x_lin = op.warm_start(op.forward(x_op))
     result = {"image": args.image, "operator": op.describe(),

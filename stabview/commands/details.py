@@ -45,6 +45,7 @@ def run(args) -> int:
     from ..stability.details import structural_test
     from ..stability.figures import image_grid, save_figure
     from ..stability.reports import versions, write_json
+    from ..experiment.experiment import network_reconstructor
     from ..export import save_npz
 
     device = apply_runtime(args)
@@ -52,7 +53,7 @@ def run(args) -> int:
     net, op, x = load_setup(args, device)
     detail = make_detail(args, op.image_shape)
     d = detail.render(op.image_shape)
-    recs = {"network": lambda y, o: net(y, o)}
+    recs = {"network": network_reconstructor(net)}
     baseline = baseline_for(args)
     if baseline is not None:
         recs["baseline"] = baseline

@@ -1,4 +1,4 @@
-"""What the test commands share: load the network, its operator, the image and the baseline."""
+"""What the test commands share: the experiment their flags describe, built into (f, A, x)."""
 
 from __future__ import annotations
 
@@ -24,28 +24,31 @@ def add_network_flags(parser: argparse.ArgumentParser) -> None:
     add_runtime_flags(parser)
 
 
-def load_setup(args, device: torch.device):
-    """(network, operator, image batch) after every compatibility check, before anything runs."""
-    from ..data import load_image_or_sample
-    from ..networks import zoo
-    net = zoo.load(args.network, card=args.card) if args.card else zoo.load(args.network)
-    net = net.to(device)
-    op = net.default_operator(device)
+def experiment_from_args(args):
+    """The `Experiment` the flags describe (the network's trained sampling unless --rate)."""
+    from ..experiment import Experiment, ImageRef, NetworkRef
+    return Experiment(NetworkRef.parse(args.network, args.card), ImageRef(args.image, args.slice))
+
+
+def build_setup(args, device: torch.device):
+    """The built experiment (`Setup`: net, op, x) after every compatibility check."""
+    experiment = experiment_from_args(args)
+    setup = experiment.build(device)
     if args.rate is not None:
-        op = op.with_rate(args.rate)
-    kwargs = {} if args.slice is None else {"slice_index": args.slice}
-    x = load_image_or_sample(args.image, op.image_shape, **kwargs)[None].to(device)
-    net.check_compatible(op, x)
-    return net, op, x
+        experiment = experiment.with_(sampling=setup.sampling.with_(rate=float(args.rate)))
+        setup = experiment.build(device, net=setup.net)
+    return setup
 
 
-def baseline_for(args, progress=None):
+def load_setup(args, device: torch.device):
+    """(network, operator, image batch) of `build_setup`."""
+    setup = build_setup(args, device)
+    return setup.net, setup.op, setup.x
+
+
+def baseline_for(args, should_stop=None):
     """The comparison method as a (y, op) → image callable, or None with --no-baseline."""
     if args.no_baseline:
         return None
-    from ..baselines import reconstruct
-    overrides = {} if args.baseline_iterations is None else {"max_iterations": args.baseline_iterations}
-
-    def run(y, op):
-        return reconstruct(op, y, **overrides).image
-    return run
+    from ..experiment.experiment import baseline_reconstructor
+    return baseline_reconstructor(max_iterations=args.baseline_iterations, should_stop=should_stop)

@@ -7,7 +7,8 @@ import time
 
 
 class ProgressBar:
-    """`bar.update(done, total, note)`; redraws at most 10 times a second, ends with a newline."""
+    """`bar.update(done, total, note)`; redraws at most 10 times a second (unless `force`), ends
+    with a newline."""
 
     def __init__(self, label: str, *, stream=None, width: int = 30):
         self.label, self.width = label, width
@@ -15,9 +16,9 @@ class ProgressBar:
         self._last = 0.0
         self._start = time.monotonic()
 
-    def update(self, done: int, total: int, note: str = "") -> None:
+    def update(self, done: int, total: int, note: str = "", *, force: bool = False) -> None:
         now = time.monotonic()
-        if done < total and now - self._last < 0.1:
+        if done < total and now - self._last < 0.1 and not force:
             return
         self._last = now
         frac = done / total if total else 1.0

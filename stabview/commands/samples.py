@@ -6,8 +6,7 @@ from .common import apply_runtime, create_output, output_dir, say
 from .loading import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
-DEFAULT_RATES = (0.1, 0.15, 0.2, 0.25, 0.33, 0.4, 0.5, 0.6)
-DEFAULT_VIEWS = (25, 50, 100, 500, 1000)   # a nested chain of evenly spaced views (every 40th … all)
+from ..experiment.settings import DEFAULT_RATES, DEFAULT_VIEWS, MoreSamplesSettings
 
 
 def add_parser(subparsers) -> None:
@@ -15,8 +14,10 @@ def add_parser(subparsers) -> None:
                               description="Reconstruct from nested masks at several rates and plot the "
                                           "network's and the baseline's PSNR against the rate.")
     add_network_flags(p)
-    p.add_argument("--rates", default=None, help="comma-separated rates (Fourier; default: 0.1 … 0.6 + trained)")
-    p.add_argument("--views", default=None, help="comma-separated numbers of views (Radon; default 25,50,100,500,1000)")
+    p.add_argument("--rates", default=None, help=f"comma-separated rates (Fourier; default: {DEFAULT_RATES[0]:g} … "
+                                                  f"{DEFAULT_RATES[-1]:g} + trained)")
+    p.add_argument("--views", default=None, help="comma-separated numbers of views (Radon; default "
+                                                  + ",".join(str(v) for v in DEFAULT_VIEWS) + ")")
     p.add_argument("--images", default=None, help="comma-separated sample names or files (default: the --image)")
     p.set_defaults(func=run)
 
@@ -29,17 +30,11 @@ def _numbers(text: str, kind):
         raise StabviewError(f"expected comma-separated numbers, got '{text}'") from None
 
 
-def _with_trained(rates, trained: float) -> list[float]:
-    """The default rates plus the trained one, unless a default already lies within 0.005 of it."""
-    if min(abs(r - trained) for r in rates) < 0.005:
-        return list(rates)
-    return sorted([*rates, round(trained, 4)])
-
-
 def run(args) -> int:
     import torch
 
     from ..data import load_image_or_sample
+    from ..experiment.experiment import linear_name, linear_reconstructor, network_reconstructor
     from ..stability.reports import samples_figure, versions, write_json
     from ..stability.figures import save_figure
     from ..stability.samples import run_sweep
@@ -47,19 +42,16 @@ def run(args) -> int:
     device = apply_runtime(args)
     out = output_dir(args.out)
     net, op, x = load_setup(args, device)
-    if op.modality == "radon":
-        n_full = op.mask.numel()
-        views = _numbers(args.views, int) if args.views else list(DEFAULT_VIEWS)
-        rates = [v / n_full for v in views]
-    else:
-        rates = _numbers(args.rates, float) if args.rates else _with_trained(DEFAULT_RATES, op.rate)
+    settings = MoreSamplesSettings(rates=tuple(_numbers(args.rates, float)) if args.rates else (),
+                                   views=tuple(_numbers(args.views, int)) if args.views else ())
+    rates = settings.rates_for(op, op.rate)
     names = args.images.split(",") if args.images else [args.image]
     images = torch.cat([load_image_or_sample(n.strip(), op.image_shape)[None] for n in names]).to(device)
-    recs = {"network": lambda y, o: net(y, o)}
+    recs = {"network": network_reconstructor(net)}
     baseline = baseline_for(args)
     if baseline is not None:
         recs["baseline"] = baseline
-    recs["zero-filled" if op.modality != "radon" else "FBP"] = lambda y, o: o.warm_start(y)
+    recs[linear_name(op)] = linear_reconstructor
     bar = ProgressBar("samples")
     result = run_sweep(recs, op, images, rates, trained_rate=net.card.rate,
                        accepts_other_rates=net.card.accepts_other_rates, network_name=net.card.name,

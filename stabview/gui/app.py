@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import __version__
 from ..runtime import set_threads
-from ..session import autosave_path
+from ..experiment import autosave_path
 
 
 def icon_path():

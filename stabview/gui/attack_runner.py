@@ -39,6 +39,7 @@ class AttackView:
     history: list = field(default_factory=list)          # AttackState.to_dict() per step
     images: dict = field(default_factory=dict)           # x_plus_r, r, network, measurements
     clean: dict = field(default_factory=dict)            # x, network_clean (first view only)
+    search_state: dict | None = None                     # state_dict() copy, with the images
 
 
 class AttackRunner(QObject):
@@ -159,34 +160,22 @@ class AttackRunner(QObject):
         self.ceilingChanged.emit(result)
 
     # --- sessions ---------------------------------------------------------------------------
-    def state_for_session(self) -> tuple[dict, dict]:
-        """(plain data, arrays) to resume this search later; only r, v and history when paused."""
-        data = {"params": self.params.to_dict(), "iterations": self.iterations,
-                "snapshot_at": list(self.snapshot_at), "state": self.state}
-        arrays: dict = {}
-        if self.roi is not None:
-            arrays["attack_roi"] = np.asarray(self.roi)
-        search = self.search
-        if search is None:
-            return data, arrays
-        if self.runner.busy:     # r and v change under our feet: keep what was last shown
-            data["history"] = list(self.last_view.history) if self.last_view else []
-            return data, arrays
-        data.update(iteration=search.iteration, history=[s.to_dict() for s in search.history],
-                    snapshots=[{"iteration": s.iteration, "perturbation_rel": s.perturbation_rel}
-                               for s in search.snapshots])
-        arrays.update(attack_r=_np(search.r), attack_v=_np(search.v))
-        for k, snap in enumerate(search.snapshots):
-            arrays[f"attack_snapshot{k}"] = _np(snap.r)
-        return data, arrays
+    def state_for_session(self) -> dict | None:
+        """The search's `state_dict()` to resume it later (None before a search). While one runs,
+        r and v change under our feet: the copy taken with the last displayed images is saved."""
+        if self.search is None:
+            return None
+        if self.runner.busy:
+            return self.last_view.search_state if self.last_view is not None else None
+        return self.search.state_dict()
 
-    def restore(self, data: dict, arrays: dict) -> bool:
-        """Rebuild a saved search (f(Ax) is recomputed in the worker) and show where it was."""
+    def restore(self, settings, search_state: dict | None) -> bool:
+        """Apply saved attack settings and rebuild a saved search (f(Ax) is recomputed in the worker)."""
         self.reset()
-        params = AttackParams.from_dict(data.get("params", {}))
-        roi = arrays.get("attack_roi")
-        self.configure(params, int(data.get("iterations", 100)), tuple(data.get("snapshot_at", ())), roi)
-        if "attack_r" not in arrays:
+        roi = None if search_state is None or search_state.get("roi") is None else \
+            np.asarray(search_state["roi"])
+        self.configure(settings.params, settings.iterations, settings.snapshot_at, roi)
+        if search_state is None:
             return False
         error = self.workbench.compatibility_error()
         if error:
@@ -197,18 +186,7 @@ class AttackRunner(QObject):
         self._generation = wb.generation
 
         def work(job: Job) -> AttackView:
-            from ..stability.perturbation import AttackState, Snapshot
-            roi_t = None if roi is None else torch.as_tensor(roi)
-            search = PerturbationSearch(net, op, x, params, snapshot_at=self.snapshot_at, roi=roi_t)
-            search.r = torch.as_tensor(arrays["attack_r"]).to(search.r)
-            search.v = torch.as_tensor(arrays["attack_v"]).to(search.v)
-            search.iteration = int(data.get("iteration", 0))
-            search.history = [AttackState(**{k: float("nan") if v is None else v for k, v in h.items()})
-                              for h in data.get("history", [])]
-            search.snapshots = [Snapshot(int(s["iteration"]), float(s["perturbation_rel"]),
-                                         torch.as_tensor(arrays[f"attack_snapshot{k}"]).to(search.r))
-                                for k, s in enumerate(data.get("snapshots", []))
-                                if f"attack_snapshot{k}" in arrays]
+            search = PerturbationSearch.from_state(net, op, x, search_state)
             self.clean = {"x": _np(search.x[0]), "network_clean": _np(search.clean[0]),
                           "measurements": search.y.detach().clone()}
             self.search = search
@@ -253,7 +231,7 @@ class AttackRunner(QObject):
             job.publish(self._view(search, images=True))
         search = self.search
         last_display = time.perf_counter()
-        while search.iteration < target and not job.cancelled():
+        while search.iteration < target and not job.cancelled() and search.stopped_by is None:
             search.step()
             if self._snapshot_wanted.is_set() or len(search.snapshots) > len(self.snapshots):
                 self._sync_snapshots(search)
@@ -272,7 +250,8 @@ class AttackRunner(QObject):
         """Take a requested snapshot, then add display images for every new engine snapshot."""
         if self._snapshot_wanted.is_set():
             self._snapshot_wanted.clear()
-            if not search.snapshots or search.snapshots[-1].iteration != search.iteration:
+            state = search.result_state
+            if state is not None and (not search.snapshots or search.snapshots[-1].iteration != state.iteration):
                 search.snapshot()
         for snap in search.snapshots[len(self.snapshots):]:
             r_image = search.image_perturbation(snap.r)
@@ -286,18 +265,21 @@ class AttackRunner(QObject):
 
     def _view(self, search: PerturbationSearch, images: bool) -> AttackView:
         view = AttackView(search.iteration, [s.to_dict() for s in search.history], clean=self.clean)
-        if images:
-            r_image = search.image_perturbation(search.r)
+        if images:       # the reported r: the one whose numbers the history and an export show
+            r = search.result_r
+            r_image = search.image_perturbation(r)
             with torch.no_grad():
                 view.images = {"r": _np(r_image[0]), "x_plus_r": _np((search.x + r_image)[0]),
-                               "network": _np(search.reconstruct()[0]),
-                               "measurements": search.measurements(search.r).detach().clone()}
+                               "network": _np(search.reconstruct(r)[0]),
+                               "measurements": search.measurements(r).detach().clone()}
+            view.search_state = search.state_dict()
         return view
 
     # --- GUI side ---------------------------------------------------------------------------
     def _progress(self, view: AttackView) -> None:
         if not view.images and self.last_view is not None:
             view.images = self.last_view.images          # images are refreshed less often
+            view.search_state = self.last_view.search_state
         self.last_view = view
         self.updated.emit(view)
         if len(self.snapshots) != self._shown_snapshots:
@@ -312,7 +294,8 @@ class AttackRunner(QObject):
         if self._reset_when_idle:
             self.reset()
             return
-        self._set_state("finished" if view.iteration >= self.iterations else "paused")
+        ended = self.search is not None and self.search.stopped_by in ("stalled", "diverged")
+        self._set_state("finished" if view.iteration >= self.iterations or ended else "paused")
 
     def _job_failed(self, message: str) -> None:
         self.failed.emit(message)

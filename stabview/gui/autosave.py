@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..errors import StabviewError
-from ..session import Session
+from ..experiment import Session
 
 
 class BackgroundSaver:

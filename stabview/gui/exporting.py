@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import StabviewError
 from ..stability.attack import add_linear_gain, summarise
+from ..stability.worst_case import WorstCase
 from ..stability.reports import write_attack
 from .baseline_jobs import baseline_function
 from .workers import Job
@@ -37,18 +38,16 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
     out = Path(out_dir)
     reconstruct = baseline_function() if with_baseline else None
     meta = report_meta(attack.workbench, attack.iterations)
-    cancelled = search.iteration < attack.iterations
+    cancelled = search.iteration < attack.iterations and search.stopped_by != "stalled"
     ceiling = attack.ceiling if search.params.domain == "image" else None
 
     def work(job: Job):
         out.mkdir(parents=True, exist_ok=True)
-        if not search.snapshots or search.snapshots[-1].iteration != search.iteration:
-            search.snapshot()          # the final r is always the last column, as in the CLI
         baseline = None
         if reconstruct is not None:
             def baseline(y, op):
                 return reconstruct(op, y, should_stop=job.cancelled).image
-        outcome = summarise(search, baseline, cancelled)
+        outcome = summarise(WorstCase([search], cancelled=cancelled), baseline)
         if ceiling is not None:                    # measured with the Ceiling button
             add_linear_gain(outcome.numbers, ceiling["gain"][0], ceiling["converged"])
         return [str(p) for p in write_attack(outcome, out, meta)]

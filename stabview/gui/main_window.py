@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, Q
                                QScrollArea, QVBoxLayout, QWidget)
 
 from ..errors import StabviewError
-from ..session import Session, autosave_path
+from ..experiment import Session, autosave_path
 from . import exporting, menus, session_io
 from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner

@@ -1,34 +1,37 @@
 """Between the window and a `Session`: capture what is on screen, and restore it.
 
 Restoring loads the network first (in the loader thread when it is a zoo name or a file),
-then the image, sampling, details, attack settings, the search itself (r, momentum, history,
-snapshots — so Run resumes where it stopped) and the more-samples and details results.
+then the image, sampling, details, attack settings, the search itself (so Run resumes where it
+stopped) and the more-samples and details results.
 """
 
 from __future__ import annotations
 
 from ..errors import StabviewError
-from ..session import Session
-from .workbench import trained_sampling
+from ..experiment import AttackSettings, Experiment, ImageRef, NetworkRef, Sampling, Session
 
 
 def capture(window) -> Session:
     """The window's state as a Session (safe while an attack runs: see state_for_session)."""
     wb = window.workbench
-    attack_data, arrays = window.attack.state_for_session()
+    attack = window.attack
     panel = window.attack_panel
-    attack_data["snapshot_text"] = panel.snapshot_text.text()
-    attack_data["preset"] = panel.preset.currentText()
-    snapshots = attack_data.pop("snapshots", [])
-    for k, snap in enumerate(snapshots):
-        snap["array"] = f"attack_snapshot{k}"
-    results = {"attack_history": attack_data.pop("history", []),
-               "attack_iteration": attack_data.pop("iteration", 0),
-               "samples": window.samples_panel.result,
-               "details": window.details_panel.results}
-    return Session(network=dict(wb.network_source), image=dict(wb.image_source), details=wb.canvas.to_dict(),
-                   sampling=dict(wb.sampling), attack=attack_data, snapshots=snapshots, results=results,
-                   arrays=arrays)
+    source = dict(wb.network_source)
+    network = NetworkRef(path=source["path"], card=source.get("card")) if source.get("path") else \
+        NetworkRef(name=source.get("name") or (wb.net.card.name if wb.net is not None else "deepmri"))
+    experiment = Experiment(
+        network=network, image=ImageRef.from_dict(wb.image_source), sampling=Sampling.from_dict(wb.sampling),
+        details=tuple(wb.canvas.to_dict()["operations"]),
+        attack=AttackSettings(params=attack.params, iterations=attack.iterations,
+                              snapshot_at=tuple(attack.snapshot_at)))
+    results = {}
+    if window.samples_panel.result:
+        results["more_samples"] = window.samples_panel.result
+    if window.details_panel.results:
+        results["details"] = window.details_panel.results
+    view = {"attack_state": attack.state, "snapshot_text": panel.snapshot_text.text(),
+            "preset": panel.preset.currentText(), "in_memory_network": bool(source.get("in_memory"))}
+    return Session(experiment, attack.state_for_session(), results, view)
 
 
 class Restorer:
@@ -38,20 +41,17 @@ class Restorer:
         self.window, self.session = window, session
 
     def start(self) -> None:
-        wb, source = self.window.workbench, self.session.network
+        wb, ref = self.window.workbench, self.session.experiment.network
         current = wb.network_source
-        same = wb.net is not None and (source == current or source.get("name") == wb.net.card.name)
-        if same or not source:
+        same = wb.net is not None and (
+            (ref.path is not None and ref.path == current.get("path"))
+            or (ref.name is not None and ref.name == wb.net.card.name))
+        if same:
             self.finish()
             return
-        target = source.get("name") or source.get("path")
-        if not target or source.get("in_memory"):
-            wb.problem.emit("network", f"the session used network '{source.get('name')}', which was not "
-                                       "loaded from a file or the zoo: load it, then open the session again")
-            self.finish()
-            return
+        target = ref.name or ref.path
         wb.networkChanged.connect(self._network_ready)
-        if not wb.load_network(target, source.get("card")):
+        if not wb.load_network(target, ref.card):
             wb.networkChanged.disconnect(self._network_ready)
             self.finish()
 
@@ -61,29 +61,22 @@ class Restorer:
 
     def finish(self) -> None:
         w, s = self.window, self.session
-        wb = w.workbench
-        image = s.image or {"spec": "brain"}
-        wb.set_image(image.get("spec", "brain"), image.get("slice"))
-        if s.sampling:
-            defaults = trained_sampling(wb.net.card) if wb.net is not None else wb.sampling
-            wb.set_sampling(**{**defaults, **s.sampling})
-        if s.details:
+        wb, exp = w.workbench, s.experiment
+        wb.set_image(exp.image.spec, exp.image.slice)
+        if exp.sampling is not None:
+            wb.set_sampling(**exp.sampling.to_dict())
+        if exp.details:
             try:
-                wb.set_details(s.details)
+                wb.set_details({"shape": list(wb.shape), "operations": list(exp.details)})
             except StabviewError as exc:
                 wb.problem.emit("image", str(exc))
-        attack = dict(s.attack)
         panel = w.attack_panel
-        if attack.get("params"):
-            from ..stability.params import AttackParams
-            panel.set_params(AttackParams.from_dict(attack["params"]), int(attack.get("iterations", 100)))
-        panel.snapshot_text.setText(attack.get("snapshot_text", ""))
-        data = {**attack, "history": s.results.get("attack_history", []),
-                "iteration": s.results.get("attack_iteration", 0), "snapshots": s.snapshots}
-        w.attack.restore(data, s.arrays)
-        if s.results.get("samples"):
-            w.samples_panel.result = s.results["samples"]
-            w.samples_panel.show_summary(s.results["samples"])
+        panel.set_params(exp.attack.params, exp.attack.iterations)
+        panel.snapshot_text.setText(s.view.get("snapshot_text", ""))
+        w.attack.restore(exp.attack, s.search)
+        if s.results.get("more_samples"):
+            w.samples_panel.result = s.results["more_samples"]
+            w.samples_panel.show_summary(s.results["more_samples"])
         if s.results.get("details"):
             w.details_panel.show_results(s.results["details"])
         w.session_restored()

@@ -14,43 +14,24 @@ import torch
 from PySide6.QtCore import QObject, Signal
 
 from ..data import load_image_or_sample
-from ..detail_canvas import DetailCanvas
+from ..stability.detail_canvas import DetailCanvas
 from ..errors import StabviewError
-from ..operators import MASK_KINDS, FourierOperator, MaskSpec, MultiCoilOperator
+from ..experiment import Sampling, kinds_for
 from ..runtime import resolve_device
 from .workers import Job, JobRunner
 
 DEFAULT_SHAPE = (128, 128)
-DEFAULT_SAMPLING = {"modality": "fourier", "kind": "cartesian", "rate": 0.33, "seed": 0,
-                    "n_full": 1000, "n_coils": 15}
-FAMILY = {"fourier": "fourier", "multicoil": "fourier", "radon": "radon"}
-
-
-def kinds_for(modality: str) -> list[str]:
-    """Mask kinds that make sense for a modality (k-space kinds for MRI, view kinds for CT)."""
-    return [k for k, (_, family, _) in MASK_KINDS.items() if family == FAMILY[modality]]
+DEFAULT_SAMPLING = Sampling().to_dict()
 
 
 def build_operator(sampling: dict, shape: tuple[int, int]):
-    """The operator for a sampling dict (modality, kind, rate, seed, n_full, n_coils)."""
-    spec = MaskSpec(sampling["kind"], float(sampling["rate"]), int(sampling.get("seed", 0)),
-                    dict(sampling.get("options", {})))
-    modality = sampling["modality"]
-    if spec.family != FAMILY.get(modality):
-        raise StabviewError(f"mask kind '{spec.kind}' is for {spec.family} sampling, not {modality}")
-    if modality == "fourier":
-        return FourierOperator.from_spec(shape, spec)
-    if modality == "multicoil":
-        return MultiCoilOperator.from_spec(shape, spec, n_coils=int(sampling.get("n_coils", 15)))
-    from ..operators import RadonOperator
-    return RadonOperator.from_spec(shape, spec, n_full=int(sampling.get("n_full", 1000)))
+    """The operator for the window's sampling dict (the experiment model builds it)."""
+    return Sampling.from_dict(sampling).operator(shape)
 
 
 def trained_sampling(card) -> dict:
-    """The sampling a network's card says it was trained with."""
-    spec = card.mask_spec
-    return {"modality": card.modality, "kind": spec.kind, "rate": spec.rate, "seed": spec.seed,
-            "options": dict(spec.options), "n_full": card.n_full or 1000, "n_coils": card.n_coils or 15}
+    """The sampling a network's card says it was trained with, as the window's dict."""
+    return Sampling.trained(card).to_dict()
 
 
 class Workbench(QObject):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ..operators import FourierOperator, LinearOperator, MultiCoilOperator
+from ..operators import LinearOperator, build_operator
 from .card import ModelCard
 from .errors import DtypeMismatch, ModalityMismatch, NetworkOutputError, ShapeMismatch
 
@@ -21,15 +21,8 @@ def _shape_text(shape) -> str:
 
 def operator_for_card(card: ModelCard, device: torch.device | str = "cpu") -> LinearOperator:
     """The operator at the card's trained sampling (mask kind, rate, seed, coils or views)."""
-    spec = card.mask_spec
-    if card.modality == "fourier":
-        op = FourierOperator.from_spec(card.image_shape, spec)
-    elif card.modality == "multicoil":
-        op = MultiCoilOperator.from_spec(card.image_shape, spec, n_coils=card.n_coils)
-    else:
-        from ..operators import RadonOperator  # noqa: PLC0415 - optional while radon.py lands
-        op = RadonOperator.from_spec(card.image_shape, spec, n_full=card.n_full)
-    return op if torch.device(device) == torch.device("cpu") else op.to(device)
+    return build_operator(card.modality, tuple(card.image_shape), card.mask_spec, n_coils=card.n_coils or 15,
+                          n_full=card.n_full or 1000, device=device)
 
 
 def check_output(x_hat: torch.Tensor, op: LinearOperator, name: str) -> torch.Tensor:

@@ -58,6 +58,7 @@ def attack_result(outcome, meta: dict) -> dict:
         "snapshots": [{k: v for k, v in s.items() if not isinstance(v, torch.Tensor)}
                       for s in outcome.snapshots],
         "history": outcome.history,
+        **({"curve": outcome.curve} if outcome.curve else {}),
     }
 
 
@@ -107,7 +108,20 @@ def write_attack(outcome, out: Path, meta: dict) -> list[Path]:
             "network change (%)": ([100 * h["network_change_rel"] for h in outcome.history], None)},
             xlabel="iteration", ylabel="percent", title="attack progress")
         written.append(save_figure(curves, out / "curves.png"))
+    if outcome.curve:
+        figure = budget_curve_figure(outcome.curve, f"{meta.get('network', 'network')} — budget curve")
+        written += [save_figure(figure, out / "budget_curve.png"), save_figure(figure, out / "budget_curve.pdf")]
     return written
+
+
+def budget_curve_figure(curve: list[dict], title: str):
+    """Relative change against the budget ε: worst case, random noise (mean, max), baseline."""
+    budgets = [100 * p["budget"] for p in curve]
+    series = {"network, worst case": ([100 * p["network_change_rel"] for p in curve], None),
+              "network, random noise (max)": ([100 * p["network_change_rel_random_max"] for p in curve], None)}
+    if all("baseline_change_rel" in p for p in curve):
+        series["baseline, same r"] = ([100 * p["baseline_change_rel"] for p in curve], None)
+    return line_plot(budgets, series, xlabel="budget ε (% of ‖x‖)", ylabel="relative change (%)", title=title)
 
 
 def samples_figure(summary: dict, title: str):

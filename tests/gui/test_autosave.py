@@ -3,7 +3,9 @@
 import threading
 
 from stabview.gui.autosave import BackgroundSaver
-from stabview.session import Session
+from stabview.experiment import Experiment, NetworkRef, Session
+
+EMPTY = Experiment(NetworkRef("deepmri"))
 
 
 class SlowSession(Session):
@@ -18,13 +20,13 @@ class SlowSession(Session):
 
 def test_writes_in_the_background_and_refuses_a_second_write_meanwhile(tmp_path):
     saver = BackgroundSaver()
-    slow = SlowSession(details={"operations": []})
+    slow = SlowSession(EMPTY, view={"note": "slow"})
     slow.gate = threading.Event()
     assert saver.save(slow, tmp_path / "a.json")
-    assert saver.busy and not saver.save(Session(), tmp_path / "b.json")
+    assert saver.busy and not saver.save(Session(EMPTY), tmp_path / "b.json")
     slow.gate.set()
     assert saver.wait(10)
-    assert Session.open(tmp_path / "a.json").details == {"operations": []}
+    assert Session.open(tmp_path / "a.json").view == {"note": "slow"}
     assert not (tmp_path / "b.json").exists() and saver.take_error() is None
 
 
@@ -32,7 +34,7 @@ def test_a_failed_write_is_reported_once(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     saver = BackgroundSaver()
-    assert saver.save(Session(), blocker / "session.json")      # parent is a file: cannot write
+    assert saver.save(Session(EMPTY), blocker / "session.json")      # parent is a file: cannot write
     assert saver.wait(10)
     error = saver.take_error()
     assert error and "file" in error

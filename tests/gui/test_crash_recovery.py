@@ -5,6 +5,8 @@ Two real `stabview gui` processes (offscreen, private settings and state folder)
 application's own `main`. A small driver around it starts the attack in the first one and
 reports once an autosave that holds attack progress is on disk; the test then kills it. The
 second one must notice the unclean exit, ask to restore, and restore what the autosave holds.
+(It answers the question once the default network has loaded: answered before, the restore
+races with that load and the window keeps the default network.)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from stabview.session import Session
+from stabview.experiment import Session
 
 from .networks import write_small_network
 
@@ -32,7 +34,7 @@ import json, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 from stabview.gui import app as gui_app, main_window, session_io
-from stabview.session import Session, SessionError, autosave_path
+from stabview.experiment import Session, SessionError, autosave_path
 application = gui_app.create_application()
 
 def window():
@@ -52,7 +54,8 @@ def tick():
     if w is None or w.workbench.net is None:
         return
     if not started:
-        w.attack.configure(w.attack.params, 1_000_000)
+        # a search that never stops by itself (no stall test within reach): killed while it runs
+        w.attack.configure(w.attack.params.with_(stall_window=1_000_000), 1_000_000)
         started.append(w.attack.run())
         return
     view = w.attack.last_view
@@ -64,7 +67,7 @@ def tick():
         saved = Session.open(autosave_path())
     except SessionError:
         return
-    if saved.attack.get("state") == "running" and time.monotonic() - progressed[0] > 2.0:
+    if saved.view.get("attack_state") == "running" and time.monotonic() - progressed[0] > 2.0:
         print("AUTOSAVED", w.attack.last_view.iteration, flush=True)
 
 poll = QTimer()
@@ -78,8 +81,10 @@ SECOND = COMMON + """
 asked = []
 
 def answer():
-    box = application.activeModalWidget()
-    if isinstance(box, QMessageBox):
+    box, w = application.activeModalWidget(), window()
+    # answer once the default network has loaded: answered earlier, the restore races with that
+    # load and the window ends up with the default network instead of the session's
+    if isinstance(box, QMessageBox) and w is not None and w.workbench.net is not None:
         asked.append(box.text())
         box.button(QMessageBox.StandardButton.Yes).click()
 
@@ -165,25 +170,22 @@ def crash_and_restart(tmp_path_factory):
 
 def test_the_killed_run_left_an_autosave_of_the_running_attack(crash_and_restart):
     saved, _, _, _ = crash_and_restart
-    assert saved.network.get("path", "").endswith("tiny-cascade.safetensors")
-    assert saved.attack["iterations"] == 1_000_000 and saved.attack["state"] == "running"
+    assert str(saved.experiment.network.path).endswith("tiny-cascade.safetensors")
+    assert saved.experiment.attack.iterations == 1_000_000
+    assert saved.view["attack_state"] == "running"
 
 
 def test_the_restart_notices_the_crash_and_restores_the_autosave(crash_and_restart):
     saved, restored, asked, _ = crash_and_restart
     assert len(asked) == 1                                 # asked once whether to restore
-    assert restored.network == saved.network
-    assert restored.image == saved.image
-    assert restored.sampling == saved.sampling
-    assert restored.attack["params"] == saved.attack["params"]
-    assert restored.attack["iterations"] == saved.attack["iterations"]
+    assert restored.experiment == saved.experiment         # network, image, sampling, details, attack
 
 
-@pytest.mark.xfail(strict=True, reason="the window autosaves when the attack's state changes, not as it "
-                                       "progresses, and a write during a run keeps no r: a crash mid-run "
-                                       "loses every step")
+@pytest.mark.xfail(strict=True, reason="the window autosaves when the attack's state changes (its start, "
+                                       "before any step), not as it progresses: the autosave of a running "
+                                       "attack holds no search, so a crash mid-run loses every step")
 def test_the_progress_made_before_the_crash_is_restored(crash_and_restart):
     saved, restored, _, reached = crash_and_restart
-    assert len(saved.results["attack_history"]) >= 3 and reached >= 3
-    assert restored.results["attack_history"] == saved.results["attack_history"]
-    assert "attack_r" in restored.arrays
+    assert reached >= 3
+    assert saved.search is not None and saved.search["iteration"] >= 3
+    assert restored.search is not None and restored.search["iteration"] == saved.search["iteration"]

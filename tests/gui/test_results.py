@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from stabview.session import Session, autosave_path
+from stabview.experiment import Session, autosave_path
 from stabview.stability.reports import attack_result
 
 from .conftest import wait_idle
@@ -52,8 +52,8 @@ def test_save_and_reopen_a_session_restores_everything(window, make_window, tmp_
     window.details_panel.show_results({"network": {"verdict": "lost", "correlation": 0.1, "contrast": 0.0}})
     path = window.save_session(str(tmp_path / "study.json"))
     saved = Session.open(path)
-    assert saved.network["path"].endswith("tiny-cascade.safetensors")
-    assert "attack_r" in saved.arrays and len(saved.snapshots) == 2
+    assert saved.experiment.network.path.endswith("tiny-cascade.safetensors")
+    assert saved.search is not None and len(saved.search["snapshots"]) == 2
 
     other = make_window()
     assert other.open_session(path)
@@ -79,7 +79,7 @@ def test_autosave_writes_a_session_that_opens(window, qtbot):
     window.autosave()                            # written in a thread: the window goes on
     qtbot.waitUntil(lambda: not window._saver.busy and autosave_path().exists(), timeout=10000)
     session = Session.open(autosave_path())
-    assert session.details["operations"][0]["content"] == "heart"
+    assert session.experiment.details[0]["content"] == "heart"
     wait_idle(qtbot, window)
     window.close()
     assert window.settings.clean_exit
@@ -113,4 +113,4 @@ def _outcome_like(result):
 
     from stabview.stability.params import AttackParams
     return SimpleNamespace(numbers={k: result[k] for k in ("perturbation_rel", "network_change_rel")},
-                           cancelled=False, params=AttackParams(), snapshots=[], history=[])
+                           cancelled=False, params=AttackParams(), snapshots=[], history=[], curve=[])

@@ -57,7 +57,8 @@ SHIPPED = zoo.names()
 
 def test_the_zoo_lists_what_is_shipped():
     assert set(SHIPPED) <= set(zoo.ORDER)
-    assert list(zoo.cards()) == SHIPPED
+    shipped_folders = {p.parent.name for p in zoo.zoo_dir().glob("*/card.json")}
+    assert set(SHIPPED) == shipped_folders & set(zoo.ORDER)
 
 
 @pytest.mark.parametrize("name", SHIPPED)

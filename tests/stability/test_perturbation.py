@@ -35,7 +35,7 @@ def autograd_direction(net, op, x, r, params, target):
 @pytest.mark.parametrize("complex_r", [False, True])
 def test_adjoint_gradient_path_equals_autograd(setup, complex_r):
     net, op, x = setup
-    params = AttackParams(lam=0.05, complex_perturbation=complex_r, init_scale=0.1)
+    params = AttackParams(mode="paper", lam=0.05, complex_perturbation=complex_r, init_scale=0.1)
     search = PerturbationSearch(net, op, x, params)
     _, _, direction = search._evaluate(search.r)
     expected = autograd_direction(net, op, search.x, search.r, params, search.clean)
@@ -46,7 +46,7 @@ def test_multicoil_gradient_equals_autograd():
     torch.manual_seed(1)
     op = MultiCoilOperator.from_spec(SHAPE, MaskSpec("equispaced", 0.3, options={"centre_lines": 4}), n_coils=4)
     net, x = ResidualCNN(), torch.rand(1, *SHAPE)
-    params = AttackParams(lam=0.1, init_scale=0.1)
+    params = AttackParams(mode="paper", lam=0.1, init_scale=0.1)
     search = PerturbationSearch(net, op, x, params)
     _, _, direction = search._evaluate(search.r)
     expected = autograd_direction(net, op, search.x, search.r, params, search.clean)
@@ -55,7 +55,7 @@ def test_multicoil_gradient_equals_autograd():
 
 def test_ascent_increases_the_network_change(setup):
     net, op, x = setup
-    search = PerturbationSearch(net, op, x, AttackParams(lam=0.01, lr=0.01, init_scale=0.01))
+    search = PerturbationSearch(net, op, x, AttackParams(mode="paper", lam=0.01, lr=0.01, init_scale=0.01))
     states = list(search.run(15))
     assert [s.iteration for s in states] == list(range(15))
     assert states[-1].objective > states[0].objective
@@ -65,7 +65,7 @@ def test_ascent_increases_the_network_change(setup):
 
 def test_initial_perturbation_is_tau_times_uniform(setup):
     net, op, x = setup
-    search = PerturbationSearch(net, op, x, AttackParams(init_scale=0.25, seed=3))
+    search = PerturbationSearch(net, op, x, AttackParams(mode="paper", init_scale=0.25, seed=3))
     assert search.r.min() >= 0 and search.r.max() <= 0.25
     assert 0.1 < float(search.r.mean()) < 0.15, "non-zero mean, as in the paper"
     assert torch.equal(search.v, torch.zeros_like(search.r))
@@ -73,7 +73,7 @@ def test_initial_perturbation_is_tau_times_uniform(setup):
 
 def test_same_seed_same_trajectory_and_pause_resume_changes_nothing(setup):
     net, op, x = setup
-    params = AttackParams(lam=0.01, seed=5)
+    params = AttackParams(mode="paper", lam=0.01, seed=5)
     straight = PerturbationSearch(net, op, x, params)
     list(straight.run(8))
     paused = PerturbationSearch(net, op, x, params)
@@ -88,46 +88,53 @@ def test_same_seed_same_trajectory_and_pause_resume_changes_nothing(setup):
 
 def test_snapshots_are_kept_at_the_chosen_iterations(setup):
     net, op, x = setup
-    search = PerturbationSearch(net, op, x, AttackParams(lam=0.01), snapshot_at=(2, 5))
+    search = PerturbationSearch(net, op, x, AttackParams(mode="paper", lam=0.01), snapshot_at=(2, 5))
     list(search.run(7))
     manual = search.snapshot()
-    assert [s.iteration for s in search.snapshots] == [2, 5, 7]
+    assert [s.iteration for s in search.snapshots] == [2, 5, 6]     # the last evaluated r is reported
     assert search.snapshots[0].perturbation_rel < search.snapshots[1].perturbation_rel < manual.perturbation_rel
+    assert manual.perturbation_rel == search.history[-1].perturbation_rel
     assert search.snapshots[0].r is not search.r
 
 
-def test_constrained_mode_keeps_r_inside_the_ball(setup):
+def test_budgeted_mode_keeps_r_inside_the_ball_and_reports_its_best(setup):
     net, op, x = setup
-    search = PerturbationSearch(net, op, x, AttackParams(constraint=0.02, lr=0.5, init_scale=1.0))
+    search = PerturbationSearch(net, op, x, AttackParams(budget=0.02))
     states = list(search.run(10))
     assert all(s.perturbation_rel <= 0.02 + 1e-6 for s in states)
-    assert states[-1].network_change_rel > states[0].network_change_rel
+    assert search.result_state.network_change_rel == max(s.network_change_rel for s in states)
+    assert search.result_state.network_change_rel > states[0].network_change_rel
 
 
 def test_region_of_interest_confines_r(setup):
     net, op, x = setup
     roi = torch.zeros(SHAPE, dtype=torch.bool)
     roi[8:16, 8:16] = True
-    search = PerturbationSearch(net, op, x, AttackParams(lam=0.01), roi=roi)
-    list(search.run(4))
-    assert torch.all(search.r[:, ~roi] == 0) and torch.any(search.r[:, roi] != 0)
+    for params in (AttackParams(mode="paper", lam=0.01), AttackParams()):
+        search = PerturbationSearch(net, op, x, params, roi=roi)
+        list(search.run(4))
+        assert torch.all(search.r[:, ~roi] == 0) and torch.any(search.r[:, roi] != 0)
     with pytest.raises(StabviewError, match="empty"):
         PerturbationSearch(net, op, x, roi=torch.zeros(SHAPE, dtype=torch.bool))
 
 
 def test_measurement_domain_stays_on_the_mask_and_has_an_image_equivalent(setup):
     net, op, x = setup
-    search = PerturbationSearch(net, op, x, AttackParams(domain="measurement", lam=0.01))
+    search = PerturbationSearch(net, op, x, AttackParams(mode="paper", domain="measurement", lam=0.01))
     list(search.run(4))
     assert search.r.shape == search.y.shape and search.r.is_complex()
     assert torch.all(search.r[:, ~op.mask] == 0)
     image_r = search.image_perturbation()
-    assert torch.allclose(op.forward(image_r), search.r, atol=1e-5)
+    assert torch.allclose(op.forward(image_r), search.result_r, atol=1e-5)
+    budgeted = PerturbationSearch(net, op, x, AttackParams(domain="measurement", budget=0.05))
+    states = list(budgeted.run(4))
+    assert torch.all(budgeted.r[:, ~op.mask] == 0)
+    assert all(s.perturbation_rel <= 0.05 + 1e-6 for s in states)       # ‖e‖ ≤ ε‖y‖
 
 
 def test_nesterov_also_ascends(setup):
     net, op, x = setup
-    search = PerturbationSearch(net, op, x, AttackParams(method="nesterov", lam=0.01))
+    search = PerturbationSearch(net, op, x, AttackParams(mode="paper", method="nesterov", lam=0.01))
     states = list(search.run(10))
     assert states[-1].objective > states[0].objective
 
@@ -165,6 +172,10 @@ def test_parameters_are_validated():
         AttackParams(target="y")
     with pytest.raises(BadParameter, match="unknown"):
         AttackParams().with_(gamma=0.9)
+    with pytest.raises(BadParameter, match="budget"):
+        AttackParams(budget=0)
+    with pytest.raises(BadParameter, match="mode"):
+        AttackParams(mode="fast")
     with pytest.raises(StabviewError, match="FBP"):
         PerturbationSearch(ResidualCNN(), FourierOperator(torch.ones(8, 8, dtype=torch.bool)),
                            torch.rand(1, 8, 8), AttackParams(gradient="fbp"))

@@ -53,7 +53,7 @@ def test_the_attack_stays_below_the_linearised_ceiling_for_tiny_perturbations():
     op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.5, 0))
     net, x = ResidualCNN(), torch.rand(1, 32, 32)
     ceiling = linear_gain(net, op, x, iterations=100, tol=1e-5)
-    search = PerturbationSearch(net, op, x, AttackParams(lam=0, lr=1e-3, momentum=0.9, init_scale=1e-4))
+    search = PerturbationSearch(net, op, x, AttackParams(mode="paper", lam=0, lr=1e-3, momentum=0.9, init_scale=1e-4))
     for _ in range(5):
         state = search.step()
     achieved = state.network_change_rel / state.perturbation_rel

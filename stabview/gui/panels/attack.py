@@ -193,9 +193,9 @@ class AttackPanel(QWidget):
         self.target.setCurrentText(params.target)
         self.domain.setCurrentText(params.domain)
         self.method.setCurrentText(params.method)
-        self.constrained.setChecked(params.constraint is not None)
-        if params.constraint is not None:
-            self.theta.set_value(params.constraint)
+        self.constrained.setChecked(params.budgeted)
+        if params.budgeted:
+            self.theta.set_value(params.budget)
         if iterations is not None:
             self.iterations.setValue(iterations)
 
@@ -207,12 +207,14 @@ class AttackPanel(QWidget):
             if value is None:
                 raise StabviewError(f"{dict((k, s) for k, s, _ in NUMBERS)[key]} is not a valid number")
             values[key] = value
-        theta = self.theta.value() if self.constrained.isChecked() else None
-        if self.constrained.isChecked() and theta is None:
+        budgeted = self.constrained.isChecked()
+        theta = self.theta.value() if budgeted else None
+        if budgeted and theta is None:
             raise StabviewError("θ must be a number > 0")
+        budget = {"mode": "budgeted", "budget": theta} if budgeted else {"mode": "paper"}
         return AttackParams(target=self.target.currentText(), domain=self.domain.currentText(),
-                            method=self.method.currentText(), constraint=theta,
-                            seed=int(self.workbench.sampling.get("seed", 0)), **values)
+                            method=self.method.currentText(), seed=int(self.workbench.sampling.get("seed", 0)),
+                            **budget, **values)
 
     def snapshot_iterations(self) -> tuple[int, ...]:
         n = self.iterations.value()

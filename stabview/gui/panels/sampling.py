@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPus
                                QVBoxLayout, QWidget)
 
 from ...operators import MASK_KINDS
-from ..workbench import kinds_for
+from ...experiment import kinds_for
 from .common import ProblemLabel
 
 MODALITIES = (("fourier", "Fourier (single-coil MRI)"), ("multicoil", "Multi-coil MRI"), ("radon", "Radon (CT)"))

@@ -1,0 +1,161 @@
+"""The default test 1 search: budgeted, started from the ceiling, with restarts and budget curves;
+and the paper's search, which now stops and says so when it diverges."""
+
+import numpy as np
+import pytest
+import torch
+
+from stabview.errors import NetworkOutputError
+from stabview.operators import FourierOperator, MaskSpec
+from stabview.stability.attack import run_attack
+from stabview.stability.params import AttackParams
+from stabview.stability.perturbation import PerturbationSearch
+
+from .small_networks import ResidualCNN
+
+SHAPE = (16, 16)
+
+
+class LinearNetwork(torch.nn.Module):
+    """f(y) = D ⊙ A*y with a fixed random complex D: linear, so its worst case is an SVD away."""
+
+    def __init__(self, seed: int = 0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        self.scale = torch.nn.Parameter(torch.complex(1 + torch.rand(SHAPE, generator=g),
+                                                      torch.rand(SHAPE, generator=g)))
+
+    def forward(self, y, op):
+        return self.scale * op.adjoint(y)
+
+
+def jacobian(net, op) -> np.ndarray:
+    """The real matrix of r ↦ f(A r) (real r, complex output as real and imaginary rows)."""
+    n = SHAPE[0] * SHAPE[1]
+    basis = torch.eye(n, dtype=torch.float32).reshape(n, *SHAPE)
+    with torch.no_grad():
+        out = net(op.forward(basis.to(torch.complex64)), op).reshape(n, -1)
+    return torch.cat([out.real, out.imag], 1).double().numpy().T
+
+
+@pytest.fixture
+def linear():
+    op = FourierOperator.from_spec(SHAPE, MaskSpec("cartesian", 0.5, seed=0))
+    net = LinearNetwork()
+    x = torch.rand(1, *SHAPE, generator=torch.Generator().manual_seed(2))
+    return net, op, x
+
+
+def test_the_default_search_finds_the_known_worst_direction_of_a_linear_network(linear):
+    net, op, x = linear
+    u, s, vt = np.linalg.svd(jacobian(net, op))
+    v1, sigma1 = vt[0].reshape(SHAPE), s[0]
+    outcome = run_attack(net, op, x, AttackParams(), 100)
+    r = outcome.snapshots[-1]["r"].real.double().numpy()
+    cosine = abs(float((r * v1).sum())) / np.linalg.norm(r)
+    assert cosine >= 0.99
+    with torch.no_grad():
+        clean = net(op.forward(x), op)
+    exact_gain = sigma1 * float(x.norm()) / float(clean.norm())
+    n = outcome.numbers
+    assert n["achieved_gain"] == pytest.approx(exact_gain, rel=0.01)
+    assert n["perturbation_rel"] == pytest.approx(0.02, rel=1e-4)          # on the ball's surface
+    assert n["adequacy"] == pytest.approx(1.0, abs=0.02) and not n["adequacy_warning"]
+    assert [s["start"] for s in n["restarts"]][0] == "ceiling" and len(n["restarts"]) == 3
+
+
+def test_a_random_start_alone_reaches_the_worst_direction_too(linear):
+    net, op, x = linear
+    outcome = run_attack(net, op, x, AttackParams(), 300, gain_iterations=0, restarts=1)
+    _, s, _ = np.linalg.svd(jacobian(net, op))
+    with torch.no_grad():
+        clean = net(op.forward(x), op)
+    exact_gain = s[0] * float(x.norm()) / float(clean.norm())
+    assert outcome.numbers["achieved_gain"] == pytest.approx(exact_gain, rel=0.02)
+    assert "linear_gain" not in outcome.numbers
+
+
+def test_every_reported_number_is_of_a_recorded_state():
+    op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.3))
+    x = torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(0))
+    outcome = run_attack(ResidualCNN(), op, x, AttackParams(), 15, restarts=1, gain_iterations=0)
+    best = max(outcome.history, key=lambda h: h["objective"])
+    assert outcome.numbers["network_change_rel"] == pytest.approx(best["network_change_rel"], rel=1e-5)
+    assert outcome.numbers["perturbation_rel"] == pytest.approx(best["perturbation_rel"], rel=1e-5)
+
+
+def test_budget_curves_continue_from_budget_to_budget():
+    op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.3))
+    x = torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(0))
+    budgets = [0.005, 0.01, 0.02]
+    outcome = run_attack(ResidualCNN(), op, x, AttackParams(), 20, budgets=budgets,
+                         baseline=lambda y, op: op.warm_start(y), gain_iterations=10, noise_draws=3)
+    curve = outcome.curve
+    assert [p["budget"] for p in curve] == budgets
+    assert [p["perturbation_rel"] for p in curve] == pytest.approx(budgets, rel=1e-4)
+    changes = [p["network_change_rel"] for p in curve]
+    assert changes == sorted(changes)
+    for p in curve:
+        assert p["network_change_rel_random"] <= p["network_change_rel_random_max"] < p["network_change_rel"]
+        assert p["change_ratio"] == pytest.approx(p["network_change_rel"] / p["baseline_change_rel"])
+    starts = [s["start"] for s in outcome.numbers["restarts"]]
+    assert starts[:3] == ["ceiling", "random (seed 0)", "random (seed 1)"]
+    assert starts[3:] == ["continued from 0.005", "continued from 0.01"]
+    assert [s["label"] for s in outcome.snapshots] == ["ε = 0.005", "ε = 0.01", "ε = 0.02"]
+
+
+class Exploding(torch.nn.Module):
+    """Linear with gain 50: the paper's ascent with a large η runs away on it."""
+
+    def forward(self, y, op):
+        return 50 * op.adjoint(y)
+
+
+def test_the_papers_search_stops_when_it_diverges_and_keeps_its_last_finite_r():
+    op = FourierOperator.from_spec((16, 16), MaskSpec("cartesian", 0.5))
+    x = torch.rand(1, 16, 16)
+    params = AttackParams(mode="paper", lam=0.0, lr=1.0, init_scale=0.001)
+    outcome = run_attack(Exploding(), op, x, params, 200, gain_iterations=0)
+    n = outcome.numbers
+    assert n["stopped_by"] == "diverged" and n["iterations_run"] < 200
+    assert 0 < n["perturbation_rel"] <= params.divergence_limit
+    assert np.isfinite(n["network_change_rel"])
+    assert outcome.history[-1]["perturbation_rel"] == pytest.approx(n["perturbation_rel"], rel=1e-5)
+
+
+class NanBeyond(torch.nn.Module):
+    """Returns NaN once its input is far from the data: garbage only outside the range of use."""
+
+    def forward(self, y, op):
+        out = op.adjoint(y)
+        return out * float("nan") if float(y.detach().abs().max()) > 1e3 else out
+
+
+def test_a_nan_is_the_networks_fault_only_when_its_input_was_in_range():
+    op = FourierOperator.from_spec((16, 16), MaskSpec("cartesian", 0.5))
+    x = torch.rand(1, 16, 16)
+    paper = run_attack(NanBeyond(), op, x, AttackParams(mode="paper", lam=0.0, lr=1e4, init_scale=0.5,
+                                                        divergence_limit=1e9), 50, gain_iterations=0)
+    assert paper.numbers["stopped_by"] == "diverged"
+    with pytest.raises(NetworkOutputError, match="NaN"):
+        PerturbationSearch(NanBeyond(), op, x * 1e5)          # already NaN on f(Ax): the network's
+
+
+@pytest.mark.parametrize("params", [AttackParams(), AttackParams(mode="paper", lam=0.01, seed=3)])
+def test_pause_save_reopen_resume_is_bit_identical(params, tmp_path):
+    op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.3))
+    net, x = ResidualCNN(), torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(1))
+    straight = PerturbationSearch(net, op, x, params, snapshot_at=(2,))
+    list(straight.run(9))
+    paused = PerturbationSearch(net, op, x, params, snapshot_at=(2,))
+    list(paused.run(4))
+    state = paused.state_dict()
+    arrays = {k: v.numpy() for k, v in state.items() if isinstance(v, torch.Tensor)}
+    np.savez(tmp_path / "search.npz", **arrays)            # through a file, as a session does
+    with np.load(tmp_path / "search.npz") as saved:
+        reopened_state = {**state, **{k: torch.from_numpy(saved[k]) for k in saved.files}}
+    resumed = PerturbationSearch.from_state(net, op, x, reopened_state)
+    list(resumed.run(5))
+    assert torch.equal(resumed.r, straight.r) and torch.equal(resumed.result_r, straight.result_r)
+    assert [s.to_dict() for s in resumed.history] == [s.to_dict() for s in straight.history]
+    assert [s.iteration for s in resumed.snapshots] == [s.iteration for s in straight.snapshots]

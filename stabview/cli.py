@@ -19,7 +19,7 @@ from . import __version__
 from .errors import StabviewError, one_line
 
 #: subcommands, in the order `stabview --help` lists them
-COMMANDS = ("attack", "details", "samples", "baseline", "zoo", "train", "demo", "images")
+COMMANDS = ("attack", "details", "samples", "baseline", "zoo", "inspect", "train", "demo", "images")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import pathlib
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("zoo", help="list the built-in networks and their model cards",
                                    description="List the shipped networks: modality, shape, trained "
                                                "sampling, and held-out PSNR/SSIM of network and input.")
-    parser.add_argument("name", nargs="?", help="show this network's full model card")
+    parser.add_argument("name", nargs="?", help="show this network's full model card; for a model file, the "
+                                                "report of `stabview inspect`")
     parser.add_argument("--json", action="store_true", help="print the cards as JSON")
     parser.set_defaults(func=run)
     return parser
@@ -43,6 +45,9 @@ def format_table(cards) -> str:
 def run(args) -> int:
     from ..networks import zoo  # noqa: PLC0415 - keep `stabview --help` fast
 
+    if args.name and args.name not in zoo.names() and pathlib.Path(args.name).is_file():
+        from .inspect import print_report  # noqa: PLC0415
+        return print_report(args.name, as_json=args.json)
     if args.name:
         card = zoo.card_of(args.name)
         print(json.dumps(card.to_dict(), indent=2))

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..errors import StabviewError, exception_cause
+from ..errors import StabviewError
 from .experiment import Experiment
 
 FORMAT = "stabview-session"
@@ -131,6 +131,7 @@ class Session:
 def _read_arrays(path: Path, data: dict) -> dict:
     """The session's arrays from its NPZ: never unpickled; sizes checked before anything is read."""
     from ..data.formats import MAX_VALUES
+    from ..networks.messages import describe
 
     name = data.get("arrays_file")
     if not name:
@@ -160,7 +161,7 @@ def _read_arrays(path: Path, data: dict) -> dict:
         raise SessionError(f"the arrays of session {path.name} are missing: no {npz.name} beside it") from None
     except Exception as exc:  # noqa: BLE001 - numpy's and zipfile's errors for a damaged archive
         raise SessionError(f"the arrays of session {path.name} ({npz.name}) cannot be read; the file may be "
-                           f"damaged ({exception_cause(exc)[:200]})") from None
+                           f"damaged ({describe(exc)})") from None
 
 
 def _split_search(search: dict, arrays: dict) -> dict:

@@ -23,6 +23,7 @@ MODALITIES = ("fourier", "multicoil", "radon")
 INPUT_CONVENTIONS = {
     "warm_start_channels": "H y as channels: (B, 2, H, W) real/imag for MRI, (B, 1, H, W) for CT",
     "warm_start_complex": "H y as a complex64 (B, H, W) tensor (TorchScript only; ONNX has no complex)",
+    "warm_start_magnitude": "|H y| as a real (B, 1, H, W) tensor (magnitude-only networks)",
     "samples_vector": "the sampled values on the card's fixed mask as a real (B, 2m) vector "
                       "[Re y_Ω, Im y_Ω] in row-major mask order (AUTOMAP); no other mask is accepted",
     "operator": "built-in: the network is given y and the operator (data-consistency layers inside)",
@@ -33,6 +34,16 @@ OUTPUT_CONVENTIONS = {
     "magnitude": "a real (B, H, W) or (B, 1, H, W) magnitude image, returned with zero phase for MRI",
     "image": "built-in: the (B, H, W) image in the modality's dtype",
 }
+#: order of the two channels of a complex image, in and out
+CHANNEL_ORDERS = {"real_imag": "channel 0 real, channel 1 imaginary", "imag_real": "channel 0 imaginary, 1 real"}
+#: what is done to the model's input before it runs (and undone on its output)
+INPUT_NORMALISATIONS = {
+    "none": "the input as it is",
+    "per_image": "each image's input minus its mean, divided by its standard deviation (over all its channels "
+                 "and pixels); the output is multiplied back by that deviation and the mean added (fastMRI U-Net)",
+}
+#: keys added after the first cards; left out of a card's JSON when they hold their default
+OPTIONAL_DEFAULTS = {"channel_order": "real_imag", "input_normalisation": "none"}
 METRIC_KEYS = ("psnr_network", "psnr_input", "ssim_network", "ssim_input")
 
 
@@ -51,6 +62,8 @@ class ModelCard:
     architecture: str = "custom"
     config: dict = field(default_factory=dict)
     value_range: tuple[float, float] = (0.0, 1.0)
+    channel_order: str = "real_imag"
+    input_normalisation: str = "none"
     n_coils: int | None = None
     n_full: int | None = None
     data: str = ""
@@ -119,6 +132,14 @@ class ModelCard:
         if not isinstance(self.output_convention, str) or self.output_convention not in OUTPUT_CONVENTIONS:
             raise CardError(f"{where}: output_convention '{self.output_convention}' is not one of "
                             f"{', '.join(OUTPUT_CONVENTIONS)}")
+        if self.channel_order not in CHANNEL_ORDERS:
+            raise CardError(f"{where}: channel_order '{self.channel_order}' is not one of {', '.join(CHANNEL_ORDERS)}")
+        if self.input_normalisation not in INPUT_NORMALISATIONS:
+            raise CardError(f"{where}: input_normalisation '{self.input_normalisation}' is not one of "
+                            f"{', '.join(INPUT_NORMALISATIONS)}")
+        if self.input_normalisation != "none" and self.input_convention in ("samples_vector", "operator"):
+            raise CardError(f"{where}: input_normalisation applies to image inputs, not to "
+                            f"input_convention '{self.input_convention}'")
         if self.input_convention == "samples_vector" and self.accepts_other_rates:
             raise CardError(f"{where}: a network fed the samples on a fixed mask cannot accept other rates")
         if self.modality == "radon" and "complex" in (self.input_convention, self.output_convention):
@@ -157,6 +178,9 @@ class ModelCard:
         out = asdict(self)
         out["image_shape"] = list(self.image_shape)
         out["value_range"] = list(self.value_range)
+        for key, default in OPTIONAL_DEFAULTS.items():   # written only when used: older readers keep working
+            if out[key] == default:
+                del out[key]
         return out
 
     @classmethod

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..errors import DtypeMismatch, NetworkOutputError, ShapeMismatch, StabviewError, UnknownName
 
 __all__ = ["CardError", "ModalityMismatch", "NetworkOutputError", "UnsafeModelFile",
-           "ModelFormatError", "ShapeMismatch", "DtypeMismatch", "UnknownName"]
+           "ModelFormatError", "ModelRuntimeError", "OnnxNodeError", "ShapeMismatch", "DtypeMismatch",
+           "UnknownName"]
 
 
 class CardError(StabviewError, ValueError):
@@ -22,3 +23,11 @@ class UnsafeModelFile(StabviewError, ValueError):
 
 class ModelFormatError(StabviewError, ValueError):
     """A model file's format is unknown, damaged, or does not fit its card."""
+
+
+class ModelRuntimeError(StabviewError, RuntimeError):
+    """A user's model raised an exception while running; the message keeps its type and first line."""
+
+
+class OnnxNodeError(ModelRuntimeError):
+    """One node of a translated ONNX graph failed; the message names the node and its operator."""

@@ -4,8 +4,8 @@ Files are recognised by their bytes, not their names. Nothing is ever unpickled:
 archive is read by TorchScript's own loader (its code is TorchScript, not Python), state dicts
 come from safetensors or from `torch.load(weights_only=True)`, and any file that holds pickled
 Python objects — a module saved whole with `torch.save(model)`, a plain pickle — is refused with
-a message saying how to export it instead. Before a model is accepted it is run once on a zero
-input of the card's shape, so a card that does not fit the model is reported at load time.
+a message saying how to export it instead. Before a model is accepted it is run once at the
+card's input shape, so a card that does not fit the model is reported at load time.
 """
 
 from __future__ import annotations
@@ -18,12 +18,16 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from ..errors import call_user_model, exception_cause, one_line
-from ..operators import LinearOperator
+from ..errors import StabviewError
 from .architectures import ARCHITECTURES, build_network
-from .base import ReconstructionNetwork, from_channels, to_channels
+from .base import ReconstructionNetwork
 from .card import ModelCard
-from .errors import CardError, ModelFormatError, NetworkOutputError, UnsafeModelFile
+from .errors import CardError, ModelFormatError, UnsafeModelFile
+from .external import CardMismatch, ExternalNetwork
+from .messages import describe
+
+__all__ = ["CardMismatch", "ExternalNetwork", "find_card", "load_model_file", "load_state_dict_file",
+           "read_state_dict", "read_torchscript", "sniff"]
 
 HOW_TO_EXPORT = ("export it with torch.jit.script/torch.jit.trace and torch.jit.save, or to ONNX, or save "
                  "model.state_dict() with safetensors for a built-in architecture (see docs/own-network.md)")
@@ -86,20 +90,17 @@ def _weights_only_load(path: pathlib.Path):
             warnings.simplefilter("ignore")
             return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - the safe loader refused it: unsafe objects, or a damaged file
-        cause = exception_cause(exc)[:200]
         with open(path, "rb") as f:
             pickle_stream = f.read(1) == b"\x80"
-        refused = "Weights only load failed" in str(exc)
-        if not ("GLOBAL" in str(exc) or (refused and pickle_stream)):    # GLOBAL: it names Python code
+        # unsafe: it names Python code (GLOBAL), or it is a pickle stream the safe loader refused;
+        # anything else (a truncated or damaged archive) is a damaged file, not a dangerous one
+        if not ("GLOBAL" in str(exc) or ("Weights only load failed" in str(exc) and pickle_stream)):
             raise ModelFormatError(f"{path.name} cannot be read as a torch file; it may be damaged or "
-                                   f"truncated ({cause})") from None
-        found = [line.split("WeightsUnpickler error:")[-1] for line in str(exc).splitlines() if "GLOBAL" in line]
-        found = one_line(found[0].split(" was not an allowed")[0].split(" whose module")[0])[:160] if found else ""
-        detail = f" (safe loader found: {found})" if found else ""
+                                   f"truncated ({describe(exc)})") from None
         raise UnsafeModelFile(
             f"{path.name} holds pickled Python objects (e.g. a whole module saved with torch.save(model)); "
-            f"stabview never unpickles, because loading a pickle can run arbitrary code: {HOW_TO_EXPORT}."
-            f"{detail}") from None
+            f"stabview never unpickles, because loading a pickle can run arbitrary code: {HOW_TO_EXPORT}. "
+            f"(safe loader said: {describe(exc)})") from None
 
 
 def load_state_dict_file(net: torch.nn.Module, path: pathlib.Path) -> torch.nn.Module:
@@ -119,57 +120,22 @@ def load_state_dict_file(net: torch.nn.Module, path: pathlib.Path) -> torch.nn.M
     return net
 
 
-class ExternalNetwork(ReconstructionNetwork):
-    """A user's module (TorchScript or converted ONNX) behind the card's input/output convention."""
-
-    def __init__(self, card: ModelCard, module: torch.nn.Module, source: str):
-        super().__init__(card)
-        if card.input_convention == "operator" or card.output_convention == "image":
-            raise CardError(f"model card '{card.name}': 'operator'/'image' conventions are for built-in "
-                            f"networks; a model file takes warm_start_channels, warm_start_complex or "
-                            f"samples_vector and returns channels, complex or magnitude")
-        self.module = module
-        self.source = source
-
-    def model_input(self, y: torch.Tensor, op: LinearOperator) -> torch.Tensor:
-        convention = self.card.input_convention
-        if convention == "samples_vector":
-            values = y[:, op.mask]
-            return torch.cat([values.real, values.imag], 1)
-        x0 = op.warm_start(y)
-        return x0 if convention == "warm_start_complex" else to_channels(x0).contiguous()
-
-    def reconstruct(self, y: torch.Tensor, op: LinearOperator) -> torch.Tensor:
-        out = call_user_model(self.module, self.model_input(y, op), who=f"model {self.source}")
-        if isinstance(out, (tuple, list)):
-            out = out[0]
-        if self.card.output_convention == "channels":
-            want = 2 if self.card.is_mri else 1
-            if not isinstance(out, torch.Tensor) or out.dim() != 4 or out.shape[1] != want:
-                raise NetworkOutputError(f"network '{self.card.name}' should return (B, {want}, H, W) channels "
-                                         f"but returned {tuple(getattr(out, 'shape', ()))}")
-            out = from_channels(out)
-        return out
-
-    def probe(self) -> None:
-        """Run once on zeros of the card's shape: a card that does not fit the model fails here."""
-        op = self.default_operator()
-        y = torch.zeros((1, *op.measurement_shape), dtype=torch.complex64 if op.complex_images else torch.float32)
-        try:
-            with torch.no_grad():
-                self(y, op)
-        except NetworkOutputError as exc:
-            raise ModelFormatError(f"{self.source} does not fit its card: {exc}") from None
-        except Exception as exc:  # noqa: BLE001 - report any model failure as a card/model mismatch
-            shape = tuple(self.model_input(y, op).shape)
-            raise ModelFormatError(f"{self.source} fails on an input of shape {shape}, which its card "
-                                   f"({self.card.input_convention}, {self.card.image_shape[0]}×"
-                                   f"{self.card.image_shape[1]}) implies: {str(exc).splitlines()[0][:200]}") from None
+def read_torchscript(path: pathlib.Path) -> torch.nn.Module:
+    """The TorchScript archive at `path` (TorchScript's own loader: no Python code is unpickled)."""
+    try:
+        with warnings.catch_warnings():   # TorchScript is deprecated upstream but still the format asked for
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFormatError(f"{path.name} is not a loadable TorchScript archive: {describe(exc)}") from None
 
 
 def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Path | None = None, *,
-                    device: torch.device | str = "cpu") -> ReconstructionNetwork:
-    """A `ReconstructionNetwork` from a user's model file and its card; see the module docstring."""
+                    device: torch.device | str = "cpu", probe: bool = True) -> ReconstructionNetwork:
+    """A `ReconstructionNetwork` from a user's model file and its card; see the module docstring.
+
+    `probe=False` skips that first run (the inspection report runs its own checks).
+    """
     path = pathlib.Path(path)
     if not path.is_file():
         raise ModelFormatError(f"no model file at {path}")
@@ -182,29 +148,27 @@ def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Pa
             raise CardError(f"{path.name} is a state dict, so its card must name a built-in architecture "
                             f"({', '.join(sorted(ARCHITECTURES))}) in 'architecture' with its 'config'; "
                             f"got '{the_card.architecture}'")
+        if (the_card.channel_order, the_card.input_normalisation) != ("real_imag", "none"):
+            raise CardError(f"model card '{the_card.name}': channel_order and input_normalisation apply to "
+                            f"TorchScript and ONNX models; a built-in architecture has its own conventions")
         net = load_state_dict_file(build_network(the_card), path)
         return net.eval().to(device)
     if kind == "torchscript":
-        try:
-            with warnings.catch_warnings():   # TorchScript is deprecated upstream but still the format asked for
-                warnings.simplefilter("ignore", DeprecationWarning)
-                module = torch.jit.load(str(path), map_location="cpu")
-        except Exception as exc:  # noqa: BLE001
-            raise ModelFormatError(f"{path.name} is not a loadable TorchScript archive: "
-                                   f"{str(exc).splitlines()[0][:200]}") from None
+        module = read_torchscript(path)
     elif kind == "onnx":
         from .onnx_import import onnx_to_torch  # noqa: PLC0415 - needs the optional onnx package
         try:
             module = onnx_to_torch(path)
-        except (ModelFormatError, CardError):
+        except StabviewError:
             raise
         except Exception as exc:  # noqa: BLE001 - a damaged graph fails in onnx's or numpy's code
             raise ModelFormatError(f"{path.name} is not a usable ONNX model; it may be damaged "
-                                   f"({exception_cause(exc)[:200]})") from None
+                                   f"({describe(exc)})") from None
     else:
         raise ModelFormatError(f"{path.name}: unknown model format; {HOW_TO_EXPORT}")
     net = ExternalNetwork(the_card, module, path.name)
     net.eval()
-    net.probe()
+    if probe:
+        net.probe()
     return net.to(device)
 

@@ -17,13 +17,15 @@ SHAPE = (16, 16)
 
 
 class LinearNetwork(torch.nn.Module):
-    """f(y) = D ⊙ A*y with a fixed random complex D: linear, so its worst case is an SVD away."""
+    """f(y) = D ⊙ A*y with a fixed random complex D that amplifies one pixel 6×, as a network
+    that over-reacts in one place would: linear, so its worst case is an SVD away."""
 
     def __init__(self, seed: int = 0):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
-        self.scale = torch.nn.Parameter(torch.complex(1 + torch.rand(SHAPE, generator=g),
-                                                      torch.rand(SHAPE, generator=g)))
+        scale = torch.complex(1 + torch.rand(SHAPE, generator=g), torch.rand(SHAPE, generator=g))
+        scale[6, 7] *= 6
+        self.scale = torch.nn.Parameter(scale)
 
     def forward(self, y, op):
         return self.scale * op.adjoint(y)

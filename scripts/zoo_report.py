@@ -119,6 +119,7 @@ def findings(out: Path) -> str:
     radon = [r["adequacy"] for r in runs if "adequacy" in r and r["operator"]["modality"] == "radon"]
     paper_like = sum(1 for r in with_baseline if r["change_ratio"] >= 5)
     budget = _span([100 * r["budget"] for r in runs], "{:g}", "%")
+    baseline_gains = [r["baseline_change_rel"] / r["perturbation_rel"] for r in with_baseline]
     text = (
         f"What they find (the default attack, ‖r‖ ≤ {budget} of ‖x‖, on each of the {len(runs)} zoo networks "
         f"in `docs/results`): every network changes "
@@ -127,7 +128,7 @@ def findings(out: Path) -> str:
         f"{_span([r['change_ratio'] for r in with_baseline], '{:.1f}', '×')} more than the baseline on the "
         f"same r, because their linearised gains at x (the ceiling) are "
         f"{_span([r['linear_gain'] for r in runs if r.get('linear_gain')], '{:.1f}', '×')} (the baseline's "
-        f"own gain on the same r is {_span([r['baseline_change_rel'] / r['perturbation_rel'] for r in with_baseline], '{:.1f}')}). "
+        f"own gain on the same r is {_span(baseline_gains, '{:.1f}')}). "
         f"These small CPU-trained networks are therefore far less unstable than the paper's: "
         f"{paper_like} of {len(with_baseline)} change ≥ 5× as much as the baseline (the paper's finding). "
         f"The search reaches {_span([100 * v for v in mri], '{:.0f}', '%')} of the ceiling on the MRI networks "

@@ -18,9 +18,9 @@ Decisions, stated once:
 - DICOM MONOCHROME1 (white = low) is inverted so that bright always means high values.
 - NPY files are read with `allow_pickle=False`: object arrays are refused, never unpickled.
 - Size: an image (one slice) may have at most `MAX_PIXELS` (64 megapixels, 8192 × 8192) and a
-  file at most `MAX_VALUES` numbers in all (2³⁰, e.g. a 1024³ volume). Every reader checks the
-  dimensions its header declares before decoding anything, so a decompression bomb or a header
-  that lies about its size is refused (`ImageTooLarge`) without allocating its memory.
+  file at most `MAX_VALUES` numbers in all (2²⁸, e.g. 1024 slices of 512 × 512). Every reader
+  checks the dimensions its header declares before decoding anything, so a decompression bomb or
+  a header that lies about its size is refused (`ImageTooLarge`) without allocating its memory.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ..errors import ImageLoadError, ImageTooLarge
 #: most pixels one image (one slice of a volume) may have: 64 megapixels, e.g. 8192 × 8192
 MAX_PIXELS = 1 << 26
 #: most numbers a file may hold in all (a volume's every slice)
-MAX_VALUES = 1 << 30
+MAX_VALUES = 1 << 28
 
 
 def fail(path: Path, problem: str) -> ImageLoadError:

@@ -14,7 +14,10 @@ unknown extension, missing or damaged file, colour, transparency, NaN/Inf, empty
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +98,8 @@ def read_array(path: str | os.PathLike, *, slice_index: int | None = None, axis:
     if kind in _TAKES_AXIS:
         kwargs["axis"] = axis
     try:
-        data = reader(path, **kwargs)
+        with _quiet_readers():
+            data = reader(path, **kwargs)
     except ImageLoadError:
         raise
     except MemoryError:
@@ -107,6 +111,24 @@ def read_array(path: str | os.PathLike, *, slice_index: int | None = None, axis:
             f"{kind} file ({type(exc).__name__}: {detail})"
         ) from exc
     return np.asarray(data)
+
+
+@contextlib.contextmanager
+def _quiet_readers():
+    """Silence the readers' own warnings and log lines about a damaged file (Pillow, tifffile,
+    nibabel, pydicom): the file either loads, or its problem is our one-line ImageLoadError."""
+    loggers = [logging.getLogger(name) for name in ("tifffile", "nibabel", "nibabel.global", "pydicom")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def normalise_image(array, source: str | os.PathLike = "array") -> np.ndarray:
@@ -123,7 +145,8 @@ def normalise_image(array, source: str | os.PathLike = "array") -> np.ndarray:
         raise ImageLoadError(f"{source}: expected a 2-D image (H, W), got shape {a.shape}")
     if min(a.shape) < 2:
         raise ImageLoadError(f"{source}: the image is {a.shape[0]}×{a.shape[1]} pixels; it needs at least 2×2")
-    x = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):    # non-finite values are reported just below
+        x = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
     finite = np.isfinite(x)
     if not finite.all():
         n_nan = int(np.isnan(x).sum())

@@ -93,14 +93,15 @@ class Session:
             raise SessionError(f"no session file at {path}") from None
         except IsADirectoryError:
             raise SessionError(f"{path} is a folder, not a session file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except OSError as exc:
+            raise SessionError(f"{path} cannot be read: {exc.strerror or exc}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise SessionError(f"{path} is not a stabview session (not valid JSON: {exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise SessionError(f"{path} is not a stabview session file")
-        try:
-            version = int(data.get("version", 0))
-        except (TypeError, ValueError):
-            raise SessionError(f"{path} has no valid format version") from None
+        version = data.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise SessionError(f"{path} has no valid format version (got {version!r})")
         if version > FORMAT_VERSION:
             raise SessionError(f"{path} was written by a newer stabview (session format {version}); "
                                f"this one reads format {FORMAT_VERSION}")
@@ -116,7 +117,7 @@ class Session:
                        {k: v for k, v in arrays.items() if not k.startswith("search_")})
         except SessionError:
             raise
-        except (KeyError, TypeError, ValueError, StabviewError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, StabviewError) as exc:
             raise SessionError(f"{path.name} is damaged or incomplete ({type(exc).__name__}: {exc})") from None
 
     def to_dict(self) -> dict:
@@ -128,14 +129,39 @@ class Session:
 
 
 def _read_arrays(path: Path, data: dict) -> dict:
-    if not data.get("arrays_file"):
+    """The session's arrays from its NPZ: never unpickled; sizes checked before anything is read."""
+    from ..data.formats import MAX_VALUES
+    from ..networks.messages import describe
+
+    name = data.get("arrays_file")
+    if not name:
         return {}
-    npz = path.with_name(str(data["arrays_file"]))
+    if not isinstance(name, str) or Path(name).name != name:
+        raise SessionError(f"{path}: 'arrays_file' must name a file beside the session, got {name!r}")
+    npz = path.with_name(name)
     try:
         with np.load(npz, allow_pickle=False) as bundle:
-            return {k: bundle[k] for k in bundle.files}
-    except (OSError, ValueError, EOFError) as exc:
-        raise SessionError(f"the arrays of session {path.name} ({npz.name}) cannot be read: {exc}") from None
+            arrays, total = {}, 0
+            for key in bundle.files:
+                member = key + ".npy" if key + ".npy" in bundle.zip.namelist() else key
+                with bundle.zip.open(member) as stream:
+                    version = np.lib.format.read_magic(stream)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(stream)
+                total += math.prod(shape) * dtype.itemsize
+                if total > MAX_VALUES * 8:
+                    raise SessionError(f"the arrays of session {path.name} ({npz.name}) declare more than "
+                                       f"{MAX_VALUES * 8:,} bytes; the file is damaged or not a session's")
+                arrays[key] = bundle[key]
+            return arrays
+    except SessionError:
+        raise
+    except FileNotFoundError:
+        raise SessionError(f"the arrays of session {path.name} are missing: no {npz.name} beside it") from None
+    except Exception as exc:  # noqa: BLE001 - numpy's and zipfile's errors for a damaged archive
+        raise SessionError(f"the arrays of session {path.name} ({npz.name}) cannot be read; the file may be "
+                           f"damaged ({describe(exc)})") from None
 
 
 def _split_search(search: dict, arrays: dict) -> dict:

@@ -14,6 +14,7 @@ import math
 import pathlib
 from dataclasses import asdict, dataclass, field, fields
 
+from ..data.formats import MAX_PIXELS
 from ..operators.masks import MASK_KINDS, MaskSpec
 from .errors import CardError
 
@@ -107,7 +108,11 @@ class ModelCard:
         if len(shape) != 2 or min(shape) < 8:
             raise CardError(f"{where}: image_shape must be [H, W] with H, W ≥ 8, got {list(shape)}")
         self.image_shape = shape
-        if not isinstance(self.mask, dict) or self.mask.get("kind") not in MASK_KINDS:
+        if shape[0] * shape[1] > MAX_PIXELS:
+            raise CardError(f"{where}: image_shape {shape[0]}×{shape[1]} has more than the "
+                            f"{MAX_PIXELS / 1e6:.0f} megapixels stabview works with")
+        if not isinstance(self.mask, dict) or not isinstance(self.mask.get("kind"), str) \
+                or self.mask["kind"] not in MASK_KINDS:
             raise CardError(f"{where}: 'mask' must be a mask spec {{kind, rate, seed, options}} with kind "
                             f"one of {', '.join(MASK_KINDS)}, got {self.mask!r}")
         family = MASK_KINDS[self.mask["kind"]][1]
@@ -121,10 +126,10 @@ class ModelCard:
         if not (isinstance(self.rate, (int, float)) and 0 < float(self.rate) <= 1):
             raise CardError(f"{where}: trained 'rate' must be in (0, 1], got {self.rate!r}")
         self.rate = float(self.rate)
-        if self.input_convention not in INPUT_CONVENTIONS:
+        if not isinstance(self.input_convention, str) or self.input_convention not in INPUT_CONVENTIONS:
             raise CardError(f"{where}: input_convention '{self.input_convention}' is not one of "
                             f"{', '.join(INPUT_CONVENTIONS)}")
-        if self.output_convention not in OUTPUT_CONVENTIONS:
+        if not isinstance(self.output_convention, str) or self.output_convention not in OUTPUT_CONVENTIONS:
             raise CardError(f"{where}: output_convention '{self.output_convention}' is not one of "
                             f"{', '.join(OUTPUT_CONVENTIONS)}")
         if self.channel_order not in CHANNEL_ORDERS:
@@ -147,8 +152,25 @@ class ModelCard:
             value = getattr(self, key)
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
                 raise CardError(f"{where}: '{key}' must be a finite number or null, got {value!r}")
-        self.value_range = tuple(float(v) for v in self.value_range)
-        self.accepts_other_rates = bool(self.accepts_other_rates)
+        for key, kind in (("config", dict), ("training", dict), ("evaluation", dict), ("attack_preset", (dict, type(None))),
+                          ("architecture", str), ("data", str), ("command", str), ("notes", str)):
+            if not isinstance(getattr(self, key), kind):
+                raise CardError(f"{where}: '{key}' must be a JSON "
+                                f"{'object' if kind in (dict, (dict, type(None))) else 'string'}, "
+                                f"got {type(getattr(self, key)).__name__}")
+        for key in ("n_coils", "n_full", "seed"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise CardError(f"{where}: '{key}' must be a whole number or null, got {value!r}")
+        try:
+            low, high = (float(v) for v in self.value_range)
+        except (TypeError, ValueError):
+            raise CardError(f"{where}: value_range must be [low, high], got {self.value_range!r}") from None
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise CardError(f"{where}: value_range must be two finite numbers, low < high, got {self.value_range!r}")
+        self.value_range = (low, high)
+        if not isinstance(self.accepts_other_rates, bool):
+            raise CardError(f"{where}: accepts_other_rates must be true or false, got {self.accepts_other_rates!r}")
         return self
 
     # --- (de)serialisation ------------------------------------------------------------------

@@ -18,6 +18,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
+from ..errors import StabviewError
 from .architectures import ARCHITECTURES, build_network
 from .base import ReconstructionNetwork
 from .card import ModelCard
@@ -38,8 +39,9 @@ def sniff(path: pathlib.Path) -> str:
         head = f.read(16)
     if head[:4] == b"PK\x03\x04":
         try:
-            entries = zipfile.ZipFile(path).namelist()
-        except zipfile.BadZipFile:
+            with zipfile.ZipFile(path) as archive:
+                entries = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             return "unknown"
         if any(n.endswith("/constants.pkl") or "/code/" in n for n in entries):
             return "torchscript"
@@ -84,8 +86,17 @@ def read_state_dict(path: pathlib.Path) -> dict[str, torch.Tensor]:
 
 def _weights_only_load(path: pathlib.Path):
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - every failure here means: would need unpickling
+        with warnings.catch_warnings():     # e.g. "Detected pickle protocol 4": the outcome says it all
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - the safe loader refused it: unsafe objects, or a damaged file
+        with open(path, "rb") as f:
+            pickle_stream = f.read(1) == b"\x80"
+        # unsafe: it names Python code (GLOBAL), or it is a pickle stream the safe loader refused;
+        # anything else (a truncated or damaged archive) is a damaged file, not a dangerous one
+        if not ("GLOBAL" in str(exc) or ("Weights only load failed" in str(exc) and pickle_stream)):
+            raise ModelFormatError(f"{path.name} cannot be read as a torch file; it may be damaged or "
+                                   f"truncated ({describe(exc)})") from None
         raise UnsafeModelFile(
             f"{path.name} holds pickled Python objects (e.g. a whole module saved with torch.save(model)); "
             f"stabview never unpickles, because loading a pickle can run arbitrary code: {HOW_TO_EXPORT}. "
@@ -146,7 +157,13 @@ def load_model_file(path: str | pathlib.Path, card: ModelCard | str | pathlib.Pa
         module = read_torchscript(path)
     elif kind == "onnx":
         from .onnx_import import onnx_to_torch  # noqa: PLC0415 - needs the optional onnx package
-        module = onnx_to_torch(path)
+        try:
+            module = onnx_to_torch(path)
+        except StabviewError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged graph fails in onnx's or numpy's code
+            raise ModelFormatError(f"{path.name} is not a usable ONNX model; it may be damaged "
+                                   f"({describe(exc)})") from None
     else:
         raise ModelFormatError(f"{path.name}: unknown model format; {HOW_TO_EXPORT}")
     net = ExternalNetwork(the_card, module, path.name)

@@ -132,7 +132,7 @@ def line_plot(x: list[float], series: dict[str, tuple[list[float], list[float] |
     draw.text((left + 4, height - 18), xlabel, font=font, fill=INK)
     draw.text((6, top - 16 if top > 16 else 0), ylabel, font=small, fill=INK)
     if title:
-        draw.text((left, 8), title, font=font, fill=INK)
+        draw.text((left, 8), fit_text(title, font, width - left - 8), font=font, fill=INK)
     if vline is not None:
         xx, _ = px(vline, y_lo)
         draw.line([xx, top, xx, height - bottom], fill=TRAINED_COLOUR, width=2)

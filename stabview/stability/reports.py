@@ -109,7 +109,7 @@ def write_attack(outcome, out: Path, meta: dict) -> list[Path]:
             xlabel="iteration", ylabel="percent", title="attack progress")
         written.append(save_figure(curves, out / "curves.png"))
     if outcome.curve:
-        figure = budget_curve_figure(outcome.curve, f"{meta.get('network', 'network')} — budget curve")
+        figure = budget_curve_figure(outcome.curve, f"{display_name(meta.get('network', 'network'))} — budget curve")
         written += [save_figure(figure, out / "budget_curve.png"), save_figure(figure, out / "budget_curve.pdf")]
     return written
 

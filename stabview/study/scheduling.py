@@ -49,8 +49,10 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None):
     n = default_workers() if workers is None else workers
     if n < 1:
         raise StudyError(f"--workers must be at least 1, got {n}")
+    # workers' own log lines are silenced: a case's errors come back as data, and closing the
+    # cluster otherwise prints a worker's failed heartbeat to the scheduler that closed first
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0", silence_logs=logging.ERROR,
+                           dashboard_address=":0", silence_logs=logging.CRITICAL,
                            env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     try:
         client = Client(cluster)

@@ -2,8 +2,12 @@
 
 `MainWindow(settings, network=None, load_defaults=True)`: with `network` (a
 `ReconstructionNetwork`) the window uses it directly; otherwise it loads the default network
-(Deep MRI) from the zoo in the background when the zoo has it. The brain sample is loaded at
-once, so one click on Run starts an attack.
+(Deep MRI) from the zoo in the background when the zoo has it. The brain sample loads in the
+background too, so one click on Run starts an attack.
+
+Nothing is lost: changes that replace work are undoable (keeper.py), and quitting or opening a
+session with unsaved changes asks first (Save / Discard / Cancel); the title shows the session's
+name with a star while it has unsaved changes.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QVBoxLayout, QWidget)
 
 from ..errors import StabviewError
 from ..session import Session, autosave_path
@@ -21,6 +25,9 @@ from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
 from .comparison import Comparison
 from .dialogs import GuideDialog, PreferencesDialog, show_about
+from .files import file_kind
+from .history import Document
+from .keeper import Keeper
 from .levels import LevelsBar
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
@@ -29,9 +36,11 @@ from .panels.network import NetworkPanel
 from .panels.sampling import SamplingPanel
 from .panels.samples import SamplesPanel
 from .settings import Settings
+from .status import ERROR_MS, ErrorBanner, StatusArea
 from .theme import apply_theme, plot_colours
 from .viewers import ViewerGrid
 from .workbench import Workbench
+from .workers import Job, JobRunner
 
 DEFAULT_NETWORK = "deepmri"
 DEFAULT_IMAGE = "brain"
@@ -51,13 +60,11 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.attack = AttackRunner(self.workbench, self)
         self.viewers = ViewerGrid()
         self.comparison = Comparison(self.workbench, self.attack, self.viewers, self)
-        self.levels = LevelsBar(self.viewers)
-        centre = QWidget()
-        column = QVBoxLayout(centre)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.levels)
-        column.addWidget(self.viewers, 1)
-        self.setCentralWidget(centre)
+        self.levels = LevelsBar(self.viewers, self.comparison)
+        self.banner = ErrorBanner()
+        self.document = Document()
+        self.keeper = Keeper(self.workbench, self.attack, self._history_changed)
+        self.session_loader = JobRunner("session", lambda: 1, self)
         self.network_panel = NetworkPanel(self.workbench)
         self.image_panel = ImagePanel(self.workbench)
         self.sampling_panel = SamplingPanel(self.workbench)
@@ -65,20 +72,34 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers)
         self.samples_panel = SamplesPanel(self.workbench)
         self.attack_panel.snapshotChosen.connect(self.comparison.choose_snapshot)
+        self._build_centre()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.actions = menus.build_menus(self)
         self.actions[f"theme_{self.settings.theme}"].setChecked(True)
-        self.cursor_label = QLabel()
-        self.statusBar().addPermanentWidget(self.cursor_label, 1)
+        self._shortcuts = menus.ShortcutKeeper([self.actions[k] for k in menus.APPLICATION_WIDE], self)
+        QApplication.instance().installEventFilter(self._shortcuts)
+        self.status = StatusArea(self)
+        self.cursor_label = self.status.cursor
+        for runner in self.runners():
+            self.status.watch(runner)
         self.viewers.hovered.connect(self.cursor_label.setText)
         self.workbench.status.connect(self.show_message)
-        self.attack.failed.connect(self.show_message)
+        self.workbench.problem.connect(self._problem)
+        self.attack.failed.connect(lambda text: self.show_error("attack", text))
         self.attack.stateChanged.connect(self._attack_state)
         self.workbench.networkChanged.connect(self._title)
-        self.workbench.imageChanged.connect(self._image_changed)
+        self.workbench.imageChanged.connect(self._history_changed)
         self.workbench.imageChanged.connect(self._dirty)
         self.attack.stateChanged.connect(self._dirty)
+        self.details_panel.history_undo = self.undo
+        self.details_panel.history_redo = self.redo
+        self.attack_panel.buttons["reset"].clicked.disconnect()
+        self.attack_panel.buttons["reset"].clicked.connect(self.keeper.reset_attack)
+        for runner in (self.details_panel.runner, self.samples_panel.runner):
+            runner.jobFinished.connect(self._modified)
+        self._export_waiting: str | None = None
+        self._resume_after_export = False
         self.setAcceptDrops(True)
         self.resize(1280, 800)
         self._default_state = self.saveState()
@@ -99,12 +120,34 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.settings.clean_exit = False
         self.workbench.set_image(DEFAULT_IMAGE)
         self.levels.set_window(0.0, 1.0)
+        self._title()
         if network is not None:
             self.workbench.set_network(network)
         elif load_defaults:
             self._load_default_network()
 
     # --- layout ----------------------------------------------------------------------------------
+    def _build_centre(self) -> None:
+        """Banner, levels bar, the views, and the perturbation path (the snapshots' slider)."""
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.levels)
+        column.addWidget(self.viewers, 1)
+        path = QHBoxLayout()
+        path.setContentsMargins(6, 0, 6, 2)
+        title = QLabel("perturbation path")
+        title.setToolTip(self.attack_panel.slider.statusTip())
+        path.addWidget(title)
+        path.addWidget(self.attack_panel.slider, 1)
+        self.attack_panel.slider_label.setMinimumWidth(160)
+        path.addWidget(self.attack_panel.slider_label)
+        for widget in self.levels.difference_controls():
+            path.addWidget(widget)
+        column.addLayout(path)
+        self.setCentralWidget(centre)
+
     def _build_docks(self) -> None:
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
@@ -164,15 +207,56 @@ class MainWindow(ImageDropTarget, QMainWindow):
 
     # --- status --------------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        self.status.message(text)
 
-    def _title(self) -> None:
+    def show_error(self, panel: str | None, text: str) -> None:
+        """An error where the user is looking: the status bar, the banner above the views, and
+        the panel it belongs to brought forward."""
+        if not text:
+            return
+        self.status.message(text, ERROR_MS)
+        self.banner.show_error(text)
+        if panel in self.docks:
+            self.show_panel(panel)
+
+    def _problem(self, panel: str, text: str) -> None:
+        if text:
+            self.show_error(panel, text)
+
+    def _title(self, *args) -> None:
         net = self.workbench.net
-        self.setWindowTitle(f"stabview — {net.card.name}" if net is not None else "stabview")
+        self.setWindowTitle(self.document.title(net.card.name if net is not None else None))
 
-    def _image_changed(self) -> None:
-        self.actions["undo"].setEnabled(self.workbench.canvas.can_undo)
-        self.actions["redo"].setEnabled(self.workbench.canvas.can_redo)
+    def _modified(self, *args) -> None:
+        if not self.document.modified:
+            self.document.modified = True
+            self._title()
+
+    def _history_changed(self, *args) -> None:
+        history = self.keeper.history
+        self.actions["undo"].setEnabled(history.can_undo)
+        self.actions["redo"].setEnabled(history.can_redo)
+        undo = history.undo_stack[-1].label if history.can_undo else ""
+        redo = history.redo_stack[-1].label if history.can_redo else ""
+        self.actions["undo"].setText(f"&Undo {undo}".strip())
+        self.actions["redo"].setText(f"&Redo {redo}".strip())
+        self.details_panel.set_undo_enabled(history.can_undo, history.can_redo)
+
+    def undo(self) -> bool:
+        label = self.keeper.history.undo_stack[-1].label if self.keeper.history.can_undo else ""
+        if self.keeper.undo():
+            self.show_message(f"undone: {label}")
+            self._modified()
+            return True
+        return False
+
+    def redo(self) -> bool:
+        label = self.keeper.history.redo_stack[-1].label if self.keeper.history.can_redo else ""
+        if self.keeper.redo():
+            self.show_message(f"redone: {label}")
+            self._modified()
+            return True
+        return False
 
     def _attack_state(self, state: str) -> None:
         running = state == "running"
@@ -180,12 +264,28 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.actions["step"].setEnabled(not running)
         self.actions["pause"].setEnabled(running)
         self.actions["stop"].setEnabled(running)
+        if state != "idle":
+            self._modified()
+        if self._export_waiting and not running:
+            folder, self._export_waiting = self._export_waiting, None
+            self._resume_after_export = state == "paused"
+            self.export_figure(folder)
+            return
         self.show_message({"running": "attack running …", "paused": "attack paused",
                            "finished": "attack finished", "idle": ""}[state])
 
     # --- files ---------------------------------------------------------------------------------------
     def open_dropped(self, path: str) -> None:
-        self.image_panel.open_image(path)
+        """A dropped model file opens as a network, a session file as a session, else an image."""
+        kind = file_kind(path)
+        if kind == "model":
+            self.network_panel.open_model(path)
+        elif kind == "session":
+            self.open_session(path)
+        elif kind == "image" or os.path.isfile(path):
+            self.image_panel.open_image(path)
+        else:
+            self.show_error("image", f"{os.path.basename(path)} is not a file stabview can open")
 
     def fill_recent_menu(self) -> None:
         menus.fill_recent(self.recent_menu, self.settings)
@@ -202,34 +302,81 @@ class MainWindow(ImageDropTarget, QMainWindow):
         else:
             self.open_session(path)
 
-    def save_session_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", "session.json", SESSION_FILTER)
-        if path:
-            self.save_session(path)
+    def save_current(self) -> bool:
+        """File ▸ Save: into the session's file, or ask for one the first time."""
+        if self.document.path:
+            return bool(self.save_session(self.document.path))
+        return self.save_session_dialog()
+
+    def save_session_dialog(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", self.document.path or "session.json",
+                                              SESSION_FILTER)
+        return bool(path) and bool(self.save_session(path))
 
     def save_session(self, path: str) -> str:
-        saved = session_io.capture(self).save(path)
+        """Write the session (JSON + NPZ); '' and an error shown when it cannot be written."""
+        try:
+            saved = session_io.capture(self).save(path)
+        except (OSError, StabviewError) as exc:
+            self.show_error(None, f"the session could not be saved: {exc}")
+            return ""
         self.settings.add_recent("session", str(saved))
+        self.document.saved(str(saved))
+        self._title()
         self.show_message(f"saved {saved}")
         return str(saved)
 
+    def ask_unsaved(self) -> str:
+        """'save', 'discard' or 'cancel' (tests replace this method to answer without a dialog)."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.name}?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
+    def may_discard(self) -> bool:
+        """True when the current work may be replaced: saved, or the user said so."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save_current()
+        return answer == "discard"
+
     def open_session_dialog(self) -> None:
+        if not self.may_discard():
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
         if path:
-            self.open_session(path)
+            self.open_session(path, asked=True)
 
-    def open_session(self, path: str) -> bool:
-        try:
-            session = Session.open(path)
-        except StabviewError as exc:
-            QMessageBox.warning(self, "Open session", str(exc))
+    def open_session(self, path: str, *, asked: bool = False) -> bool:
+        """Read the session in the background, then restore it; False when nothing started."""
+        if not asked and not self.may_discard():
             return False
-        self.settings.add_recent("session", path)
-        self.restoring = session_io.Restorer(self, session)
-        self.restoring.start()
-        return True
+
+        def work(job: Job) -> Session:
+            return Session.open(path)
+
+        def opened(session: Session) -> None:
+            self.settings.add_recent("session", path)
+            self.restoring = session_io.Restorer(self, session)
+            self.restoring.path = path
+            self.restoring.start()
+
+        self.show_message(f"opening {os.path.basename(path)} …")
+        return self.session_loader.submit(Job(work, on_done=opened, on_error=lambda text: self.show_error(None, text),
+                                              name="open session"))
 
     def session_restored(self) -> None:
+        self.keeper.clear()
+        self._history_changed()
+        path = getattr(self.restoring, "path", None)
+        if path and os.path.abspath(path) != os.path.abspath(str(autosave_path())):
+            self.document.saved(path)
+        else:
+            self.document.modified = True         # an autosave: not saved anywhere yet
+        self._title()
         self.show_message("session restored")
 
     def autosave(self, wait: bool = False) -> None:
@@ -241,7 +388,7 @@ class MainWindow(ImageDropTarget, QMainWindow):
         error = self._saver.take_error()
         if error:
             self._unsaved = True
-            self.show_message(f"autosave failed: {error}")
+            self.show_error(None, f"autosave failed: {error}")
         if self._unsaved and self._saver.save(session_io.capture(self), autosave_path()):
             self._unsaved = False
         if wait:
@@ -258,18 +405,37 @@ class MainWindow(ImageDropTarget, QMainWindow):
             self.export_figure(folder)
 
     def export_figure(self, folder: str) -> bool:
+        """Write the report; while the attack runs it pauses, the current state is exported, and
+        the attack resumes."""
+        if self.attack.state == "running" and self.attack.runner.busy:
+            self._export_waiting = folder
+            self.attack.pause()
+            self.show_message(f"pausing the attack to export its current state into {folder} …")
+            return True
         try:
-            started = exporting.export_report(self.attack, folder, self._exported, self.show_message)
+            started = exporting.export_report(self.attack, folder, self._exported, self._export_failed)
         except StabviewError as exc:
-            self.show_message(str(exc))
+            self._resume_after_export = False
+            self.show_error("attack", str(exc))
             return False
         if started:
-            self.show_message(f"exporting into {folder} …")
+            iteration = self.attack.search.iteration
+            self.show_message(f"exporting the attack at iteration {iteration} into {folder} …"
+                              + (" (it resumes afterwards)" if self._resume_after_export else ""))
         return started
 
     def _exported(self, paths) -> None:
         self.last_export = paths
-        self.show_message("wrote " + ", ".join(os.path.basename(p) for p in paths))
+        text = "wrote " + ", ".join(os.path.basename(p) for p in paths)
+        if self._resume_after_export:
+            self._resume_after_export = False
+            self.attack.run()
+            text += f" (the state at iteration {self.attack.search.iteration}); the attack resumed"
+        self.show_message(text)
+
+    def _export_failed(self, message: str) -> None:
+        self._resume_after_export = False
+        self.show_error("attack", f"export failed: {message}")
 
     def export_arrays_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export arrays", "arrays.npz", "NumPy arrays (*.npz)")
@@ -325,8 +491,9 @@ class MainWindow(ImageDropTarget, QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------------
     def runners(self):
-        return [self.workbench.loader, self.attack.runner, self.comparison.preview, self.comparison.baseline.runner,
-                self.details_panel.runner, self.samples_panel.runner, self.samples_panel.view_runner]
+        return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
+                self.comparison.preview, self.comparison.baseline.runner, self.details_panel.runner,
+                self.samples_panel.runner, self.samples_panel.view_runner]
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this method to answer without a dialog)."""
@@ -344,6 +511,10 @@ class MainWindow(ImageDropTarget, QMainWindow):
         if busy and not self._force_close and not self.confirm("Quit stabview", question):
             event.ignore()
             return
+        if not self._force_close and not self.may_discard():
+            event.ignore()
+            return
+        QApplication.instance().removeEventFilter(self._shortcuts)
         self._unsaved = True
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())

@@ -1,7 +1,7 @@
 """Between the window and a `Session`: capture what is on screen, and restore it.
 
 Restoring loads the network first (in the loader thread when it is a zoo name or a file),
-then the image, sampling, details, attack settings, the search itself (r, momentum, history,
+then the image (in the image loader's thread), then sampling, details, attack settings, the search itself (r, momentum, history,
 snapshots — so Run resumes where it stopped) and the more-samples and details results.
 """
 
@@ -60,10 +60,15 @@ class Restorer:
         self.finish()
 
     def finish(self) -> None:
+        """Load the session's image (in the background), then apply the rest."""
+        image = self.session.image or {"spec": "brain"}
+        if not self.window.workbench.set_image(image.get("spec", "brain"), image.get("slice"),
+                                               on_done=self._image_ready):
+            self._image_ready(False)
+
+    def _image_ready(self, ok: bool) -> None:
         w, s = self.window, self.session
         wb = w.workbench
-        image = s.image or {"spec": "brain"}
-        wb.set_image(image.get("spec", "brain"), image.get("slice"))
         if s.sampling:
             defaults = trained_sampling(wb.net.card) if wb.net is not None else wb.sampling
             wb.set_sampling(**{**defaults, **s.sampling})

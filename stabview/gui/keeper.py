@@ -17,12 +17,14 @@ from .workbench import Change
 
 
 class Keeper:
-    """Holds the `UndoHistory` of one window; `changed()` is called after every push/undo/redo."""
+    """Holds the `UndoHistory` of one window; `changed()` is called after every change of the
+    history, `modified()` after every change of the work (a push, an undo, a redo)."""
 
-    def __init__(self, workbench, attack, changed: Callable[[], None] = lambda: None):
+    def __init__(self, workbench, attack, changed: Callable[[], None] = lambda: None,
+                 modified: Callable[[], None] = lambda: None):
         self.workbench, self.attack = workbench, attack
         self.history = UndoHistory()
-        self.changed = changed
+        self.changed, self.modified = changed, modified
         self._quiet = 0                # > 0 while restoring or inside another recorded change
         workbench.recorder = self.record
 
@@ -52,6 +54,7 @@ class Keeper:
             if change.ok and self.workbench.generation != generation:
                 self.history.push(Entry(label, before))
                 self.changed()
+                self.modified()
             elif before.attack is not None:
                 self.attack.reattach(before.attack)
 
@@ -63,6 +66,7 @@ class Keeper:
         before = self.capture()
         self.history.push(Entry("reset the attack", before))
         self.changed()
+        self.modified()
         return True
 
     # --- undo and redo -----------------------------------------------------------------------------
@@ -85,6 +89,7 @@ class Keeper:
             self.attack.reattach(entry.state.attack)
         other.append(Entry(entry.label, now))
         self.changed()
+        self.modified()
         return True
 
     def clear(self) -> None:

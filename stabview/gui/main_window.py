@@ -63,7 +63,7 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.levels = LevelsBar(self.viewers, self.comparison)
         self.banner = ErrorBanner()
         self.document = Document()
-        self.keeper = Keeper(self.workbench, self.attack, self._history_changed)
+        self.keeper = Keeper(self.workbench, self.attack, self._history_changed, self._modified)
         self.session_loader = JobRunner("session", lambda: 1, self)
         self.network_panel = NetworkPanel(self.workbench)
         self.image_panel = ImagePanel(self.workbench)
@@ -246,7 +246,6 @@ class MainWindow(ImageDropTarget, QMainWindow):
         label = self.keeper.history.undo_stack[-1].label if self.keeper.history.can_undo else ""
         if self.keeper.undo():
             self.show_message(f"undone: {label}")
-            self._modified()
             return True
         return False
 
@@ -254,7 +253,6 @@ class MainWindow(ImageDropTarget, QMainWindow):
         label = self.keeper.history.redo_stack[-1].label if self.keeper.history.can_redo else ""
         if self.keeper.redo():
             self.show_message(f"redone: {label}")
-            self._modified()
             return True
         return False
 
@@ -282,10 +280,11 @@ class MainWindow(ImageDropTarget, QMainWindow):
             self.network_panel.open_model(path)
         elif kind == "session":
             self.open_session(path)
-        elif kind == "image" or os.path.isfile(path):
+        elif path.lower().endswith(".json"):
+            self.show_error("image", f"{os.path.basename(path)} is not a stabview session (a model card "
+                                     "opens with its model file: drop the model)")
+        else:                        # an image, or a file the image readers will judge
             self.image_panel.open_image(path)
-        else:
-            self.show_error("image", f"{os.path.basename(path)} is not a file stabview can open")
 
     def fill_recent_menu(self) -> None:
         menus.fill_recent(self.recent_menu, self.settings)

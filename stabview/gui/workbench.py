@@ -147,8 +147,7 @@ class Workbench(QObject):
         self.set_network(net, self._pending_source)
 
     def _network_failed(self, message: str) -> None:
-        self.problem.emit("network", message)
-        self.status.emit("the network could not be loaded")
+        self.problem.emit("network", message)      # the window shows it where the user looks
 
     def set_network(self, net, source: dict | None = None, *, reset_sampling: bool = True) -> None:
         """Use `net` (a `ReconstructionNetwork`): the sampling is reset to its trained one and the
@@ -219,8 +218,7 @@ class Workbench(QObject):
         def failed(message: str) -> None:
             if self._next_image_load():
                 return
-            self.problem.emit("image", message)
-            self.status.emit(f"the image could not be opened: {message}")
+            self.problem.emit("image", message)        # the window shows it where the user looks
             if on_done is not None:
                 on_done(False)
 

@@ -17,6 +17,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .magnifier import Magnifier
 
+# Images are (H, W) arrays indexed [row, col] everywhere in stabview.
+pg.setConfigOptions(imageAxisOrder="row-major")
+
 #: key, title; three rows: inputs, network, baseline
 VIEWS = (
     ("x", "x (+ details)"), ("x_plus_r", "x + r"), ("r", "|r| (rescaled)"),

@@ -19,6 +19,7 @@ from ..detail_canvas import DetailCanvas
 from ..errors import StabviewError
 from ..operators import MASK_KINDS, FourierOperator, MaskSpec, MultiCoilOperator
 from ..runtime import resolve_device
+from .image_process import is_large, load_in_child
 from .workers import Job, JobRunner
 
 DEFAULT_SHAPE = (128, 128)
@@ -199,7 +200,13 @@ class Workbench(QObject):
         kwargs = {} if slice_index is None else {"slice_index": int(slice_index)}
 
         def work(job: Job):
-            image = load_image_or_sample(spec, shape, **kwargs)
+            if is_large(spec):       # read where it cannot stall the window (image_process.py)
+                array = load_in_child(spec, shape, kwargs, should_stop=job.cancelled)
+                if array is None:
+                    raise StabviewError("cancelled")
+                image = torch.from_numpy(array)
+            else:
+                image = load_image_or_sample(spec, shape, **kwargs)
             if image.is_complex():
                 image = image.abs()
             return image.float().contiguous()

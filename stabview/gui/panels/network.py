@@ -93,9 +93,17 @@ class NetworkPanel(QWidget):
 
     def fit_list(self) -> None:
         """As tall as its entries (wrapped at the current width): the whole zoo is always visible."""
-        rows = sum(self.zoo_list.sizeHintForRow(i) for i in range(self.zoo_list.count()))
-        spacing = 2 * self.zoo_list.spacing() * self.zoo_list.count()
-        self.zoo_list.setFixedHeight(rows + spacing + 2 * self.zoo_list.frameWidth() + 4)
+        items = self.zoo_list
+        items.doItemsLayout()
+        rows = sum(items.visualItemRect(items.item(i)).height() for i in range(items.count()))
+        spacing = 2 * items.spacing() * items.count()
+        height = rows + spacing + 2 * items.frameWidth() + 2
+        if height != items.height():
+            items.setFixedHeight(height)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.fit_list()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

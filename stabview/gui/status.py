@@ -93,12 +93,15 @@ class StatusArea(QObject):
     def message(self, text: str, ms: int = MESSAGE_MS) -> None:
         self.window.statusBar().showMessage(text, ms)
 
-    def watch(self, runner) -> None:
+    def watch(self, runner, *, progress: bool = True) -> None:
+        """Messages for `runner`'s jobs; with `progress`, the bar shows while it works (the
+        attack and the views' own reconstructions show their progress where they are drawn)."""
         runner.jobStarted.connect(self._started)
         runner.jobFinished.connect(self._finished)
         runner.jobFailed.connect(self._failed)
-        runner.busyChanged.connect(self._busy)
-        self._running[runner] = False
+        if progress:
+            runner.busyChanged.connect(self._busy)
+            self._running[runner] = False
 
     def _busy(self, busy: bool) -> None:
         runner = self.sender()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import pyqtgraph.functions as fn
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .magnifier import Magnifier
@@ -37,7 +39,7 @@ SIGNED = {"network_diff", "baseline_diff"}
 BARS = ("r", "network_diff", "baseline_diff")
 COLORMAPS = ("grey", "viridis", "inferno", "magma", "cividis")
 DIVERGING = "CET-D1"        # blue – white – red: the sign of a change reads at a glance
-BAR_LABELS = {"r": "|r|, image units", "network_diff": "difference", "baseline_diff": "difference"}
+BAR_LABELS = {"r": "|r| (image units)", "network_diff": "difference", "baseline_diff": "difference"}
 BAR_WIDTH = 82             # the colour bars' column, in pixels
 
 
@@ -55,14 +57,30 @@ def colour_map(name: str) -> pg.ColorMap:
 
 
 class TitleItem(pg.LabelItem):
-    """A view's title that never widens its column (long captions are clipped, not obeyed)."""
+    """A view's title that never widens its column (long captions are clipped, not obeyed) and
+    never re-lays out the grid when its text changes (the numbers change with every redraw
+    during an attack; a layout pass per redraw repaints all nine views)."""
+
+    def setText(self, text, **args):
+        self.text = text
+        self.opts.update(args)
+        colour = fn.mkColor(self.opts["color"] if self.opts["color"] is not None
+                            else pg.getConfigOption("foreground"))
+        style = [f"color: {colour.name(QColor.NameFormat.HexArgb)}"]
+        if "size" in self.opts:
+            style.append(f"font-size: {self.opts['size']}")
+        self.item.setHtml(f"<span style='{'; '.join(style)}'>{text}</span>")
+        self.resizeEvent(None)
 
     def updateMin(self):
-        super().updateMin()
-        height = self._sizeHint[Qt.SizeHint.MinimumSize][1]
+        hint = (0.0, float(self.itemRect().height()))
+        if self._sizeHint.get(Qt.SizeHint.MinimumSize) == hint:
+            return
         self.setMinimumWidth(0)
-        self._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
-        self._sizeHint[Qt.SizeHint.PreferredSize] = (0, height)
+        self.setMinimumHeight(hint[1])
+        self._sizeHint = {Qt.SizeHint.MinimumSize: hint, Qt.SizeHint.PreferredSize: hint,
+                          Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
+        self.updateGeometry()
 
 
 class CanvasImage(pg.ImageItem):
@@ -148,12 +166,13 @@ class ViewerGrid(QWidget):
             self.boxes[key], self.items[key], self.notes[key] = box, item, note
         for row, key in enumerate(BARS):
             bar = pg.ColorBarItem(values=(0.0, 1.0), width=14, interactive=False, colorMapMenu=False,
-                                  colorMap=colour_map(DIVERGING if key in SIGNED else self.colormap),
-                                  label=BAR_LABELS[key])
+                                  colorMap=colour_map(DIVERGING if key in SIGNED else self.colormap))
             bar.setToolTip(TIPS[key])
-            bar.getAxis("right").setWidth(46)
-            bar.getAxis("left").setWidth(16)
-            bar.getAxis("left").setStyle(tickLength=0)
+            for side in ("left", "top", "bottom"):      # one axis to paint per bar, not four
+                bar.hideAxis(side)
+            axis = bar.getAxis("right")
+            axis.setWidth(62)
+            axis.setLabel(BAR_LABELS[key])
             self.layout_widget.addItem(bar, row=2 * row + 1, col=3)
             self.bars[key] = bar
         grid.setColumnFixedWidth(3, BAR_WIDTH)

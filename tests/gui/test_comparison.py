@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from stabview.gui.panels.attack import current_numbers
-from stabview.gui.scales import relative_change
+from stabview.gui.scales import nice_bound, relative_change
 
 from .conftest import attack_for, wait_idle
 
@@ -25,7 +25,9 @@ def test_one_scale_colour_bars_and_the_exports_numbers(window, tmp_path, qtbot):
     wait_idle(qtbot, window)
     viewers, scale = window.viewers, window.comparison.scale
     net_diff, base_diff = viewers.image_of("network_diff"), viewers.image_of("baseline_diff")
-    bound = max(np.abs(net_diff).max(), np.abs(base_diff).max())
+    largest = max(np.abs(net_diff).max(), np.abs(base_diff).max())
+    bound = nice_bound(largest)
+    assert largest <= bound <= 4 / 3 * largest       # a round number just above the largest change
     # both change views are drawn on the same symmetric levels, and their colour bars say so
     assert viewers.shown_levels("network_diff") == pytest.approx((-bound, bound), rel=1e-6)
     assert viewers.shown_levels("baseline_diff") == viewers.shown_levels("network_diff")
@@ -33,8 +35,8 @@ def test_one_scale_colour_bars_and_the_exports_numbers(window, tmp_path, qtbot):
     assert tuple(viewers.bars["network_diff"].levels()) == pytest.approx((-bound, bound), rel=1e-6)
     # |r| on its own scale, in image units
     r = viewers.image_of("r")
-    assert viewers.shown_levels("r") == pytest.approx((0, r.max()), rel=1e-6)
-    assert tuple(viewers.bars["r"].levels()) == pytest.approx((0, r.max()), rel=1e-6)
+    assert viewers.shown_levels("r") == pytest.approx((0, nice_bound(r.max())), rel=1e-6)
+    assert tuple(viewers.bars["r"].levels()) == pytest.approx((0, nice_bound(r.max())), rel=1e-6)
     # the numbers on the views are the export's (no lag of one iteration)
     out = tmp_path / "report"
     assert window.export_figure(str(out))
@@ -61,7 +63,7 @@ def test_error_against_x_and_separate_scales_are_one_click_away(window, qtbot):
     qtbot.mouseClick(window.levels.shared, Qt.MouseButton.LeftButton)
     assert not comparison.scale.shared
     for key in ("network_diff", "baseline_diff"):
-        own = float(np.abs(viewers.image_of(key)).max())
+        own = nice_bound(float(np.abs(viewers.image_of(key)).max()))
         assert viewers.shown_levels(key) == pytest.approx((-own, own), rel=1e-6)
 
 
@@ -87,3 +89,11 @@ def test_the_path_slider_moves_every_view(window, qtbot):
     QTest.keyClick(slider, Qt.Key.Key_End)                  # the current r
     np.testing.assert_allclose(viewers.image_of("r"), np.abs(attack.last_view.images["r"]), rtol=1e-6)
     assert not window.attack_panel.markers[0].isVisible()
+
+
+def test_nice_bounds_are_round_and_never_below_the_value():
+    for value in (0.0031, 0.041, 0.206, 1.0, 7.3, 123.0):
+        bound = nice_bound(value)
+        mantissa = bound / 10 ** np.floor(np.log10(bound))
+        assert value <= bound <= 4 / 3 * value and round(mantissa, 6) in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+    assert nice_bound(0.0) == 1.0

@@ -29,14 +29,14 @@ def test_shortcuts_work_from_a_spin_box_and_a_text_field(window, tmp_path, qtbot
     qtbot.waitUntil(lambda: window.attack.state == "paused" and window.attack.search.iteration == done + 1,
                     timeout=20000)
     out = tmp_path / "export"
-    monkeypatch.setattr("stabview.gui.main_window.QFileDialog.getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr("stabview.gui.window_files.QFileDialog.getExistingDirectory", lambda *a, **k: str(out))
     QTest.keyClick(spin, Qt.Key.Key_E, CTRL)                               # Export
     qtbot.waitUntil(lambda: (out / "result.json").exists() and bool(window.last_export), timeout=60000)
     field = window.attack_panel.snapshot_text                              # a line edit takes Ctrl+E too
     field.setFocus()
     qtbot.waitUntil(field.hasFocus, timeout=3000)
     path = str(tmp_path / "keys.json")
-    monkeypatch.setattr("stabview.gui.main_window.QFileDialog.getSaveFileName", lambda *a, **k: (path, ""))
+    monkeypatch.setattr("stabview.gui.window_files.QFileDialog.getSaveFileName", lambda *a, **k: (path, ""))
     QTest.keyClick(field, Qt.Key.Key_S, CTRL)                              # Save
     assert os.path.exists(path) and window.document.path == path and not window.document.modified
     assert field.text() == ""                                              # the key did not type into it
@@ -90,7 +90,7 @@ def test_a_field_that_claims_the_keys_does_not_block_the_shortcuts(window, qtbot
     field.setFocus()
     qtbot.waitUntil(field.hasFocus, timeout=3000)
     asked = []
-    monkeypatch.setattr("stabview.gui.main_window.QFileDialog.getExistingDirectory",
+    monkeypatch.setattr("stabview.gui.window_files.QFileDialog.getExistingDirectory",
                         lambda *a, **k: asked.append("export") or "")
     QTest.keyClick(field, Qt.Key.Key_E, CTRL)
     assert asked == ["export"]

@@ -76,7 +76,7 @@ def test_export_failure_and_autosave_failure_are_shown(window, tmp_path, qtbot, 
     window.banner.dismiss()
     blocker = tmp_path / "file"
     blocker.write_text("a file where a folder should be")
-    monkeypatch.setattr("stabview.gui.main_window.autosave_path", lambda: blocker / "autosave.json")
+    monkeypatch.setattr("stabview.gui.window_files.autosave_path", lambda: blocker / "autosave.json")
     window.details_panel.stamp_at(8, 8)
     window.autosave()
     qtbot.waitUntil(lambda: not window._saver.busy, timeout=10000)

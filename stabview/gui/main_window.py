@@ -32,7 +32,7 @@ from .panels.network import NetworkPanel
 from .panels.sampling import SamplingPanel
 from .panels.samples import SamplesPanel
 from .settings import Settings
-from .status import ERROR_MS, ErrorBanner, StatusArea
+from .status import ERROR_MS, MESSAGE_MS, ErrorBanner, StatusArea
 from .theme import apply_theme, plot_colours
 from .viewers import ViewerGrid
 from .window_files import WindowFiles
@@ -266,8 +266,9 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
             self._resume_after_export = state == "paused"
             self.export_figure(folder)
             return
-        self.show_message({"running": "attack running …", "paused": "attack paused",
-                           "finished": "attack finished", "idle": ""}[state])
+        text = {"running": "attack running …", "paused": "attack paused", "finished": "attack finished",
+                "idle": ""}[state]
+        self.status.message(text, 0 if running else MESSAGE_MS)    # while it runs, it says so
 
     # --- preferences, theme, help ------------------------------------------------------------------
     def preferences_dialog(self) -> None:

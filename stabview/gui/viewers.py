@@ -24,7 +24,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 
 #: key, title; three rows: inputs, network, baseline
 VIEWS = (
-    ("x", "x (+ details)"), ("x_plus_r", "x + r"), ("r", "|r| (rescaled)"),
+    ("x", "x (+ details)"), ("x_plus_r", "x + r"), ("r", "|r|"),
     ("network_clean", "f(Ax)"), ("network", "f(A(x + r))"), ("network_diff", "network change"),
     ("baseline_clean", "baseline(Ax)"), ("baseline", "baseline(A(x + r))"), ("baseline_diff", "baseline change"),
 )
@@ -172,7 +172,9 @@ class ViewerGrid(QWidget):
                 bar.hideAxis(side)
             axis = bar.getAxis("right")
             axis.setWidth(62)
+            axis.enableAutoSIPrefix(False)          # plain values (0.04), not "40 (×0.001)"
             axis.setLabel(BAR_LABELS[key])
+            bar.hide()                               # shown with its view's image
             self.layout_widget.addItem(bar, row=2 * row + 1, col=3)
             self.bars[key] = bar
         grid.setColumnFixedWidth(3, BAR_WIDTH)
@@ -196,6 +198,8 @@ class ViewerGrid(QWidget):
             self.notes[key].setText(note)
             self.notes[key].setPos(*self._centre())
             self.set_caption(key, "")
+            if key in self.bars:
+                self.bars[key].hide()
             return
         data = np.abs(array) if np.iscomplexobj(array) else np.asarray(array, dtype=np.float32)
         data = np.ascontiguousarray(data, dtype=np.float32)
@@ -208,6 +212,7 @@ class ViewerGrid(QWidget):
         item.setImage(data, levels=self._levels_for(key, data), lut=self._lut(key), autoLevels=False)
         if key in self.bars:
             self.bars[key].setLevels(self._levels_for(key, data))
+            self.bars[key].show()
         if data.shape != self._shape:      # a new grid: fit it (until the user pans or zooms)
             self._shape = data.shape
             self.reset_zoom()

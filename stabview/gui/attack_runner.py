@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..stability import metrics
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
 from ..stability.sensitivity import linear_gain
+from .history import AttackMemento
 from .workers import Job, JobRunner
 
 DISPLAY_INTERVAL = 0.25
@@ -40,6 +42,7 @@ class AttackView:
     images: dict = field(default_factory=dict)           # x_plus_r, r, network, measurements
     clean: dict = field(default_factory=dict)            # x, network_clean (first view only)
     search_state: dict | None = None                     # state_dict() copy, with the images
+    numbers: dict = field(default_factory=dict)          # of the r in `images` (the export's numbers)
 
 
 class AttackRunner(QObject):
@@ -70,7 +73,10 @@ class AttackRunner(QObject):
         self._generation = -1
         self._snapshot_wanted = threading.Event()
         self._reset_when_idle = False
+        self._detaching: AttackMemento | None = None     # taken off while a job still ran
+        self._reattach_when_idle: AttackMemento | None = None
         self._shown_snapshots = 0
+        self.runner.busyChanged.connect(self._busy_changed)
         workbench.imageChanged.connect(self._setup_changed)
         workbench.samplingChanged.connect(self._setup_changed)
         workbench.networkChanged.connect(self._setup_changed)
@@ -114,11 +120,75 @@ class AttackRunner(QObject):
             self._reset_when_idle = True
             self.runner.cancel()
             return
-        self.search, self.snapshots, self.clean, self.last_view = None, [], {}, None
         self._reset_when_idle = False
+        self._forget()
+
+    def detach(self) -> AttackMemento | None:
+        """Take the search off this runner, to keep it (undo) instead of forgetting it.
+
+        With a job running, the job is cancelled and the memento is completed when it ends
+        (the search's last step and display images included); meanwhile nothing of it is shown.
+        """
+        if self._detaching is not None:
+            return None
+        if self.search is None and not (self.runner.busy and self.state == "running"):
+            if self.runner.busy:
+                self._reset_when_idle = True
+                self.runner.cancel()
+            return None
+        memento = AttackMemento(self.search, self.snapshots, self.clean, self.last_view,
+                                "paused" if self.state == "running" else self.state, self.ceiling)
+        if self.runner.busy:
+            self._detaching = memento
+            self.runner.cancel()
+            self._set_state("idle")
+            return memento
+        self._forget()
+        return memento
+
+    def reattach(self, memento: AttackMemento) -> None:
+        """Put a detached search back and show it as it was (a job still ending: when it ends)."""
+        if self.runner.busy or self._detaching is not None:
+            self._reattach_when_idle = memento
+            return
+        self._reset_when_idle = False
+        self.search, self.snapshots, self.clean = memento.search, memento.snapshots, memento.clean
+        self.last_view, self.ceiling = memento.last_view, memento.ceiling
+        self._generation = self.workbench.generation
+        self._shown_snapshots = len(self.snapshots)
+        self.snapshotsChanged.emit()
+        self.ceilingChanged.emit(dict(self.ceiling, cancelled=False) if self.ceiling else None)
+        if self.last_view is not None:
+            self.updated.emit(self.last_view)
+        self._set_state(memento.state if memento.state != "running" else "paused")
+
+    def _forget(self) -> None:
+        self.search, self.snapshots, self.clean, self.last_view = None, [], {}, None
         self._shown_snapshots = 0
         self.snapshotsChanged.emit()
         self._set_state("idle")
+
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy:       # after the job's own callbacks (they run right after this signal)
+            QTimer.singleShot(0, self._after_job)
+
+    def _after_job(self) -> None:
+        if self.runner.busy:
+            return
+        memento, self._detaching = self._detaching, None
+        if memento is not None:
+            memento.search, memento.snapshots = self.search, self.snapshots
+            memento.clean = self.clean
+            if self.last_view is not None:
+                memento.last_view = self.last_view
+            self.search, self.snapshots, self.clean, self.last_view = None, [], {}, None
+            self._shown_snapshots = 0
+            self.snapshotsChanged.emit()
+        waiting, self._reattach_when_idle = self._reattach_when_idle, None
+        if waiting is not None:
+            self.reattach(waiting)
+        elif self._reset_when_idle:
+            self.reset()
 
     def take_snapshot(self) -> bool:
         """Keep the current r (its reconstruction is computed in the worker)."""
@@ -269,17 +339,25 @@ class AttackRunner(QObject):
             r = search.result_r
             r_image = search.image_perturbation(r)
             with torch.no_grad():
+                out = search.reconstruct(r)
                 view.images = {"r": _np(r_image[0]), "x_plus_r": _np((search.x + r_image)[0]),
-                               "network": _np(search.reconstruct(r)[0]),
+                               "network": _np(out[0]),
                                "measurements": search.measurements(r).detach().clone()}
+                # the numbers of the r shown: the reported one, recorded in the history
+                state = search.result_state
+                view.numbers = {"iteration": search.iteration, "perturbation_rel": state.perturbation_rel,
+                                "network_change_rel": state.network_change_rel, "psnr": state.psnr} if state else {}
             view.search_state = search.state_dict()
         return view
 
     # --- GUI side ---------------------------------------------------------------------------
     def _progress(self, view: AttackView) -> None:
+        if self._detaching is not None:
+            return                  # the search is being put aside: show nothing of it
         if not view.images and self.last_view is not None:
             view.images = self.last_view.images          # images are refreshed less often
             view.search_state = self.last_view.search_state
+            view.numbers = self.last_view.numbers
         self.last_view = view
         self.updated.emit(view)
         if len(self.snapshots) != self._shown_snapshots:
@@ -287,6 +365,9 @@ class AttackRunner(QObject):
             self.snapshotsChanged.emit()
 
     def _job_done(self, view: AttackView) -> None:
+        if self._detaching is not None:
+            self.last_view = view   # kept with the search (see _after_job), not shown
+            return
         self.last_view = view
         self.updated.emit(view)
         self._shown_snapshots = len(self.snapshots)
@@ -299,6 +380,8 @@ class AttackRunner(QObject):
 
     def _job_failed(self, message: str) -> None:
         self.failed.emit(message)
+        if self._detaching is not None:
+            return
         if self._reset_when_idle:
             self.reset()
         else:
@@ -307,7 +390,7 @@ class AttackRunner(QObject):
     def _setup_changed(self) -> None:
         self.ceiling = None
         self.ceilingChanged.emit(None)
-        if self.search is not None or self.runner.busy:
+        if self._detaching is None and (self.search is not None or self.runner.busy):
             self.reset()
 
     def _set_state(self, state: str) -> None:

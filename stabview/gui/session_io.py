@@ -1,8 +1,8 @@
 """Between the window and a `Session`: capture what is on screen, and restore it.
 
 Restoring loads the network first (in the loader thread when it is a zoo name or a file),
-then the image, sampling, details, attack settings, the search itself (so Run resumes where it
-stopped) and the more-samples and details results.
+then the image (in the image loader's thread), then sampling, details, attack settings, the
+search itself (so Run resumes where it stopped) and the more-samples and details results.
 """
 
 from __future__ import annotations
@@ -60,9 +60,14 @@ class Restorer:
         self.finish()
 
     def finish(self) -> None:
+        """Load the session's image (in the background), then apply the rest."""
+        image = self.session.experiment.image
+        if not self.window.workbench.set_image(image.spec, image.slice, on_done=self._image_ready):
+            self._image_ready(False)
+
+    def _image_ready(self, ok: bool) -> None:
         w, s = self.window, self.session
         wb, exp = w.workbench, s.experiment
-        wb.set_image(exp.image.spec, exp.image.slice)
         if exp.sampling is not None:
             wb.set_sampling(**exp.sampling.to_dict())
         if exp.details:

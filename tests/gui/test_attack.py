@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from stabview.gui.panels.attack import current_numbers
 from stabview.gui.responsiveness import GapRecorder
 from stabview.gui.workers import REDRAW_HZ
 from stabview.networks import zoo
@@ -140,10 +141,12 @@ def test_the_ceiling_is_measured_compared_and_cancellable(window, qtbot):
     panel.run()
     qtbot.waitUntil(lambda: attack.state == "finished", timeout=20000)
     qtbot.waitUntil(lambda: "this r:" in panel.ceiling.text(), timeout=5000)
-    last = attack.last_view.history[-1]
+    last = current_numbers(attack.last_view)          # the r shown (what an export reports)
+    assert last["iteration"] == attack.search.iteration
     assert f"{last['network_change_rel'] / last['perturbation_rel']:.2f}×" in panel.ceiling.text()
     # a new image forgets it; Pause cancels a measurement
     window.workbench.set_image("brain:4")
+    qtbot.waitUntil(lambda: window.workbench.image_source["spec"] == "brain:4", timeout=10000)
     assert panel.ceiling.text() == ""
     qtbot.waitUntil(lambda: not attack.runner.busy, timeout=10000)
     panel.buttons["ceiling"].click()

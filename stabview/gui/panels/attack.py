@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from ...errors import StabviewError
 from ...stability.params import DOMAINS, METHODS, PAPER_PRESETS, TARGETS, AttackParams
 from ..theme import CURVE_COLOURS
-from .common import NumberField, ProblemLabel
+from .common import NumberField, ProblemLabel, legend_below
 
 NUMBERS = (("lam", "λ", "weight of −λ/2‖r‖² in Q: larger keeps r smaller"),
            ("momentum", "γ", "momentum of the ascent, in [0, 1)"),
@@ -32,6 +32,22 @@ def grown_range(current: tuple[float, float], low: float, high: float) -> tuple[
         return None
     span = max(high - low, 1e-12)
     return (min(lo, low - 0.5 * span) if low < lo else lo, max(hi, high + 0.5 * span) if high > hi else hi)
+
+
+def current_numbers(view) -> dict:
+    """‖r‖/‖x‖, Δ and PSNR of the newest r the view knows: the r its images show when those are
+    at least as new as the history (always so when a run ends), else the history's last step."""
+    last = view.history[-1] if view.history else {}
+    numbers = view.numbers or {}
+    if numbers and numbers["iteration"] >= last.get("iteration", -1) + 1:
+        return numbers
+    return {**last, "iteration": last.get("iteration", 0)}
+
+
+def progress_text(view, iterations: int) -> str:
+    n = current_numbers(view)
+    return (f"iteration {n['iteration']} / {iterations}: ‖r‖/‖x‖ {n['perturbation_rel']:.2%}, "
+            f"network change {n['network_change_rel']:.1%}, PSNR {n['psnr']:.1f} dB")
 
 
 def snapshot_label(snap: dict, k: int) -> str:
@@ -132,16 +148,22 @@ class AttackPanel(QWidget):
         self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
         for plot in (self.objective_plot, self.percent_plot):
             plot.setMinimumHeight(120)
-            plot.setMaximumHeight(170)
+            plot.setMaximumHeight(190)
             plot.disableAutoRange()
             plot.setMouseEnabled(False, False)
             plot.setLabel("bottom", "iteration")
             plot.getAxis("left").enableAutoSIPrefix(False)
             # no grid: pyqtgraph redraws grid lines on every paint, 5× the cost of the curves
-        self.percent_plot.addLegend(offset=(5, 5))
+        legend_below(self.percent_plot, columns=2)
         self.curve_q = self.objective_plot.plot(pen=pg.mkPen(CURVE_COLOURS["objective"], width=2))
         self.curve_r = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["perturbation"], width=2), name="‖r‖/‖x‖")
         self.curve_f = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["change"], width=2), name="‖Δf‖/‖f‖")
+        # where the snapshot chosen on the perturbation path lies on the curves
+        self.markers = [pg.InfiniteLine(angle=90, pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine))
+                        for _ in range(2)]
+        for plot, marker in zip((self.objective_plot, self.percent_plot), self.markers):
+            plot.addItem(marker, ignoreBounds=True)
+            marker.hide()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setStatusTip("Scrub the kept perturbations r₁ < r₂ < … (right end: the current r)")
@@ -278,11 +300,8 @@ class AttackPanel(QWidget):
             self.curve_f.setData(its, f)
             self._fit(self.objective_plot, its, q)
             self._fit(self.percent_plot, its, np.concatenate([r, f]))
-            last = history[-1]
             self._show_ceiling()
-            self.progress.setText(
-                f"iteration {view.iteration} / {self.attack.iterations}: ‖r‖/‖x‖ {last['perturbation_rel']:.2%}, "
-                f"network change {last['network_change_rel']:.1%}, PSNR {last['psnr']:.1f} dB")
+            self.progress.setText(progress_text(view, self.attack.iterations))
 
     def _fit(self, plot, its: np.ndarray, values: np.ndarray) -> None:
         x_range = (0.0, float(max(self.attack.iterations, its.max() + 1)))
@@ -320,7 +339,7 @@ class AttackPanel(QWidget):
         text = f"linearised gain at x (ceiling): {ceiling:.2f}×"
         view = self.attack.last_view
         if view is not None and view.history:
-            last = view.history[-1]
+            last = current_numbers(view)
             if last["perturbation_rel"] > 0:
                 gain = last["network_change_rel"] / last["perturbation_rel"]
                 text += f"; this r: {gain:.2f}× ({gain / ceiling:.0%} of it)"
@@ -357,6 +376,10 @@ class AttackPanel(QWidget):
 
     def _slider_moved(self, value: int) -> None:
         snaps = self.attack.snapshots
+        for marker in self.markers:
+            marker.setVisible(value < len(snaps))
+            if value < len(snaps):
+                marker.setValue(snaps[value]["iteration"])
         if value < len(snaps):
             self.slider_label.setText(snapshot_label(snaps[value], value))
             self.snapshotChosen.emit(value)

@@ -46,7 +46,7 @@ class NetworkPanel(QWidget):
         self.zoo_list.itemClicked.connect(self._chosen)
         self.zoo_list.setWordWrap(True)
         self.zoo_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.zoo_list.setMaximumHeight(130)
+        self.zoo_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty_note = QLabel()
         self.empty_note.setWordWrap(True)
         self.facts = QLabel()
@@ -89,6 +89,25 @@ class NetworkPanel(QWidget):
                                 "with its card (File ▸ Open model…).")
         self.empty_note.setVisible(not cards)
         self.zoo_list.setVisible(bool(cards))
+        self.fit_list()
+
+    def fit_list(self) -> None:
+        """As tall as its entries (wrapped at the current width): the whole zoo is always visible."""
+        items = self.zoo_list
+        items.doItemsLayout()
+        rows = sum(items.visualItemRect(items.item(i)).height() for i in range(items.count()))
+        spacing = 2 * items.spacing() * items.count()
+        height = rows + spacing + 2 * items.frameWidth() + 2
+        if height != items.height():
+            items.setFixedHeight(height)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.fit_list()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_list()          # wrapping changes with the width
 
     def _chosen(self, item: QListWidgetItem) -> None:
         name = item.data(Qt.ItemDataRole.UserRole)

@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from stabview.session import Session
+from stabview.experiment import Session
 
 from .conftest import attack_for, wait_idle, wait_image
 from .networks import write_small_network
@@ -88,7 +88,7 @@ def test_quitting_with_unsaved_changes_asks(window, tmp_path, qtbot):
     window.ask_unsaved = lambda: asked.append("save") or "save"
     window.close()
     assert not window.isVisible() and asked == ["cancel", "save"]
-    assert Session.open(path).details["operations"][0]["content"] == "heart"
+    assert Session.open(path).experiment.details[0]["content"] == "heart"
 
 
 def test_opening_a_session_over_unsaved_work_asks(window, make_window, tmp_path, qtbot):

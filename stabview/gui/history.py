@@ -30,6 +30,7 @@ class AttackMemento:
     last_view: Any = None
     state: str = "idle"
     ceiling: dict | None = None
+    plan: Any = None                   # budgeted mode: the search's starts (StartPlan)
 
     @property
     def iteration(self) -> int:

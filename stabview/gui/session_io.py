@@ -22,9 +22,12 @@ def capture(window) -> Session:
     experiment = Experiment(
         network=network, image=ImageRef.from_dict(wb.image_source), sampling=Sampling.from_dict(wb.sampling),
         details=tuple(wb.canvas.to_dict()["operations"]),
-        attack=AttackSettings(params=attack.params, iterations=attack.iterations,
+        attack=AttackSettings(params=attack.params, iterations=attack.iterations, restarts=attack.restarts,
+                              budgets=tuple(p["budget"] for p in attack.curve),
                               snapshot_at=tuple(attack.snapshot_at)))
     results = {}
+    if attack.curve:
+        results["attack_curve"] = [dict(p) for p in attack.curve]
     if window.samples_panel.result:
         results["more_samples"] = window.samples_panel.result
     if window.details_panel.results:
@@ -76,9 +79,11 @@ class Restorer:
             except StabviewError as exc:
                 wb.problem.emit("image", str(exc))
         panel = w.attack_panel
-        panel.set_params(exp.attack.params, exp.attack.iterations)
+        panel.set_params(exp.attack.params, exp.attack.iterations, exp.attack.restarts)
         panel.snapshot_text.setText(s.view.get("snapshot_text", ""))
         w.attack.restore(exp.attack, s.search)
+        if s.results.get("attack_curve"):
+            w.attack.set_curve(s.results["attack_curve"])
         if s.results.get("more_samples"):
             w.samples_panel.result = s.results["more_samples"]
             w.samples_panel.show_summary(s.results["more_samples"])

@@ -81,6 +81,7 @@ def wait_image(qtbot, window, timeout=10000):
 def attack_for(window, qtbot, iterations=6, snapshots="2, 4"):
     """Run a short attack through the panel until it finishes."""
     panel = window.attack_panel
+    panel.modes["paper"].click()
     panel.fields["lr"].set_value(0.05)
     panel.iterations.setValue(iterations)
     panel.snapshot_text.setText(snapshots)

@@ -12,6 +12,7 @@ from stabview.networks import zoo
 
 def slow_params(window, iterations=400, lr=0.01):
     panel = window.attack_panel
+    panel.modes["paper"].click()              # the paper's search: these tests set η
     panel.fields["lr"].set_value(lr)
     panel.iterations.setValue(iterations)
 
@@ -52,6 +53,7 @@ def test_snapshots_at_chosen_iterations_are_ordered(window, qtbot):
 
 
 def test_a_bad_parameter_is_shown_not_run(window):
+    window.attack_panel.modes["paper"].click()
     window.attack_panel.fields["momentum"].setText("1.5")
     assert not window.attack_panel.run()
     assert "γ" in window.attack_panel.problem.text()
@@ -91,6 +93,7 @@ def test_the_event_loop_never_stalls_during_an_attack(make_window, small_net, qt
     net = zoo.load("deepmri") if "deepmri" in zoo.names() else small_net
     window = make_window(net)
     qtbot.waitUntil(lambda: window.viewers.image_of("network_clean") is not None, timeout=20000)
+    window.attack_panel.modes["paper"].click()
     window.attack_panel.iterations.setValue(100_000)
     assert window.attack_panel.run()
     results, recorder = [], GapRecorder()

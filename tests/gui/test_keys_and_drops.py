@@ -18,6 +18,7 @@ def test_shortcuts_work_from_a_spin_box_and_a_text_field(window, tmp_path, qtbot
     window.activateWindow()
     spin.setFocus()
     qtbot.waitUntil(spin.hasFocus, timeout=3000)
+    window.attack_panel.modes["paper"].click()
     window.attack_panel.fields["lr"].set_value(0.01)
     window.attack_panel.iterations.setValue(100_000)
     QTest.keyClick(spin, Qt.Key.Key_F5)                                    # Run

@@ -51,6 +51,7 @@ def test_an_error_brings_its_panel_forward_and_shows_a_banner(window, tmp_path, 
 
 def test_export_while_running_writes_the_current_state_and_resumes(window, tmp_path, qtbot):
     panel = window.attack_panel
+    panel.modes["paper"].click()
     panel.fields["lr"].set_value(0.01)
     panel.iterations.setValue(100_000)
     assert panel.run()

@@ -60,8 +60,9 @@ def test_region_of_interest_confines_r(window, qtbot):
 
 def test_constrained_search_keeps_r_in_the_ball(window, qtbot):
     panel = window.attack_panel
-    panel.constrained.setChecked(True)
-    panel.theta.set_value(0.02)
+    panel.modes["budgeted"].click()
+    panel.budget.field.setText("2")
+    panel.restarts.setValue(0)
     panel.iterations.setValue(4)
     assert panel.run()
     qtbot.waitUntil(lambda: window.attack.state == "finished", timeout=20000)

@@ -206,6 +206,9 @@ class AttackRunner(QObject):
             memento.clean, memento.plan = self.clean, self.plan
             if self.last_view is not None:
                 memento.last_view = self.last_view
+            if self.ceiling is not None:          # measured by the job that just ended: its setup's
+                memento.ceiling, self.ceiling = self.ceiling, None
+                self.ceilingChanged.emit(None)
             self.search, self.snapshots, self.clean, self.last_view, self.plan = None, [], {}, None, None
             self._shown_snapshots = 0
             self.snapshotsChanged.emit()

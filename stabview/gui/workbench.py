@@ -2,7 +2,9 @@
 
 Panels change it through its methods and observe its signals; viewers show what it holds.
 Everything here is quick (no network or operator is ever applied in the GUI thread); loading a
-model is a job on the `loader` runner. Errors are reported through `problem` with the name of
+model is a job on the `loader` runner, loading an image one on the `image_loader` (large files
+in a child process, see image_process.py). Changes that replace work go through `recorder`
+(the window's keeper.py), which makes them undoable. Errors are reported through `problem` with the name of
 the panel they belong to, so the panel shows them instead of the application crashing.
 """
 

@@ -33,30 +33,28 @@ def test_images_load_in_the_background_and_the_newest_request_wins(window, tmp_p
 
 
 @pytest.mark.slow
-def test_a_large_image_is_read_in_a_child_process_without_stalling(window, tmp_path, qtbot, monkeypatch):
-    """The child is started for files above LARGE_PIXELS (lowered here so the file stays small);
-    its result is the same as reading the file directly. Bound: 50 ms, measured once more on a
-    failure (one scheduler hiccup of a busy machine can exceed it alone)."""
+def test_a_large_image_is_read_in_a_child_process_while_the_window_runs(window, tmp_path, qtbot, monkeypatch):
+    """Files above LARGE_PIXELS (lowered here so the file stays small) are read in a child
+    process, with the same result as reading them directly, while the event loop goes on ticking
+    (a load in the GUI thread would be one long gap). The longest stall for a 10000² PNG is
+    measured by benchmarks/gui.py, not here: timings belong to benchmarks."""
     monkeypatch.setattr(image_process, "LARGE_PIXELS", 10_000)
     used = []
     real = image_process.load_in_child
     monkeypatch.setattr("stabview.gui.workbench.load_in_child",
                         lambda *a, **k: used.append(a[0]) or real(*a, **k))
     path = _png(tmp_path / "large.png", 600)
-    worst = []
-    for attempt in range(2):
-        recorder = GapRecorder()
-        recorder.start()
-        window.image_panel.open_image(str(path))
-        wait_image(qtbot, window, timeout=120000)
-        worst.append(float(recorder.stop().max()))
-        assert used == [str(path)] * (attempt + 1)
-        np.testing.assert_allclose(window.workbench.base_image.numpy(),
-                                   load_image_or_sample(str(path), SHAPE).numpy(), atol=1e-6)
-        if worst[-1] <= 50:
-            break
-    print(f"longest event-loop gap while loading: {worst} ms")
-    assert min(worst) <= 50
+    recorder = GapRecorder()
+    recorder.start()
+    window.image_panel.open_image(str(path))
+    wait_image(qtbot, window, timeout=120000)
+    gaps = recorder.stop()
+    assert used == [str(path)]
+    np.testing.assert_allclose(window.workbench.base_image.numpy(),
+                               load_image_or_sample(str(path), SHAPE).numpy(), atol=1e-6)
+    print(f"event-loop gaps while loading: {len(gaps)} ticks, median {np.median(gaps):.1f} ms, "
+          f"longest {gaps.max():.1f} ms")
+    assert len(gaps) >= 20 and np.median(gaps) <= 15
 
 
 def test_a_child_process_error_names_the_file(tmp_path):

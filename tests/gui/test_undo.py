@@ -102,3 +102,23 @@ def test_opening_a_session_over_unsaved_work_asks(window, make_window, tmp_path,
     qtbot.waitUntil(lambda: window.workbench.canvas.is_empty and not window.document.modified, timeout=20000)
     wait_idle(qtbot, window)
     assert window.document.path == saved and not window.keeper.history.can_undo
+
+
+def test_stamping_during_a_run_puts_the_search_aside_and_undo_brings_it_back(window, qtbot):
+    panel = window.attack_panel
+    panel.modes["paper"].click()
+    panel.fields["lr"].set_value(0.01)
+    panel.iterations.setValue(100_000)
+    assert panel.run()
+    qtbot.waitUntil(lambda: window.attack.search is not None and window.attack.search.iteration >= 2,
+                    timeout=20000)
+    search = window.attack.search
+    window.details_panel.stamp_at(20, 20)
+    assert window.attack.state == "idle" and window.viewers.image_of("r") is None
+    wait_idle(qtbot, window)
+    assert window.attack.search is None                   # the stopped search is kept aside
+    stopped_at = search.iteration
+    window.undo()
+    assert window.attack.search is search and window.attack.state == "paused"
+    assert window.attack.last_view.iteration == stopped_at == search.iteration
+    assert window.workbench.canvas.is_empty

@@ -11,7 +11,7 @@ import pytest
 from stabview.gui.files import file_kind
 from stabview.gui.history import Document, Entry, UndoHistory
 from stabview.gui.scales import DifferenceScale, PerturbationScale, relative_change
-from stabview.session import Session
+from stabview.experiment import Experiment, NetworkRef, Session
 
 
 def test_plain_modules_load_no_qt():
@@ -60,7 +60,7 @@ def test_relative_change_matches_numpy_and_the_shared_scale():
 
 
 def test_file_kinds(tmp_path):
-    session = Session(details={"operations": []}).save(tmp_path / "s.json")
+    session = Session(Experiment(NetworkRef("deepmri"))).save(tmp_path / "s.json")
     card = tmp_path / "card.json"
     card.write_text(json.dumps({"name": "x"}))
     assert [file_kind(p) for p in (tmp_path / "m.safetensors", tmp_path / "m.onnx", tmp_path / "m.pt", session,

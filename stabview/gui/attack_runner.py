@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -25,37 +24,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..stability import metrics
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
-from ..stability.sensitivity import linear_gain
+from .attack_measures import MeasureCommands
 from .attack_starts import StartPlan, ended
-from .budget_curve import DEFAULT_BUDGETS, budget_curve
+from .attack_views import AttackView, clean_images, make_view, snapshot_entry
 from .history import AttackMemento
 from .workers import Job, JobRunner
 
 DISPLAY_INTERVAL = 0.25
 #: parameters that define r₀ or the objective: changing them means starting again
 RESTART_FIELDS = ("mode", "budget", "init_scale", "target", "domain", "gradient", "complex_perturbation", "seed")
-CEILING_ITERATIONS = 30      # as the CLI's --gain-iterations
 
 
-def _np(t: torch.Tensor) -> np.ndarray:
-    """A CPU numpy copy (never a view of a tensor the worker keeps changing)."""
-    return t.detach().cpu().numpy().copy()
-
-
-@dataclass
-class AttackView:
-    """What the viewers and curves show: history and images of the current r (copies)."""
-
-    iteration: int
-    history: list = field(default_factory=list)          # AttackState.to_dict() per step
-    images: dict = field(default_factory=dict)           # x_plus_r, r, network, measurements
-    clean: dict = field(default_factory=dict)            # x, network_clean (first view only)
-    search_state: dict | None = None                     # state_dict() copy, with the images
-    numbers: dict = field(default_factory=dict)          # of the r in `images` (the export's numbers)
-    phase: str = ""                                      # budgeted: which start runs ('start 2/3 (…)')
-
-
-class AttackRunner(QObject):
+class AttackRunner(MeasureCommands, QObject):
     """State machine idle → running → paused/finished, driven by the Attack panel and menu."""
 
     stateChanged = Signal(str)        # 'idle', 'running', 'paused', 'finished'
@@ -156,7 +136,9 @@ class AttackRunner(QObject):
         """
         if self._detaching is not None:
             return None
-        if self.search is None and not (self.runner.busy and self.state == "running"):
+        # a run still measuring its ceiling has no search to keep yet
+        starting = self.runner.busy and self.state == "running" and not (self.params.budgeted and self.plan is None)
+        if self.search is None and not starting:
             if self.runner.busy:
                 self._reset_when_idle = True
                 self.runner.cancel()
@@ -228,72 +210,6 @@ class AttackRunner(QObject):
                                    name="snapshot"))
         return True
 
-    def measure_ceiling(self, iterations: int = 30) -> bool:
-        """Measure the network's linearised gain at x (in the worker, cancellable with Pause).
-
-        Runs in the attack's thread, so never beside a search on the same network.
-        """
-        error = self.workbench.compatibility_error()
-        if error:
-            self.failed.emit(error)
-            return False
-        if self.params.domain != "image":
-            self.failed.emit("the linearised gain is measured for image-domain perturbations")
-            return False
-        wb = self.workbench
-        net, op, x, params = wb.net, wb.op, wb.image()[None].to(wb.device), self.params
-        return self.runner.submit(Job(lambda job: self._measure(job, net, op, x, params, iterations),
-                                      on_done=self._ceiling_done, on_error=self.failed.emit,
-                                      on_progress=self.ceilingProgress.emit, name="ceiling"))
-
-    @staticmethod
-    def _measure(job: Job, net, op, x, params: AttackParams, iterations: int = CEILING_ITERATIONS) -> dict:
-        """The linearised gain and its direction (worker side); progress as text."""
-        def progress(done, total, gains):
-            job.publish(f"measuring the ceiling: step {done} / {total}, gain {gains[0]:.2f}×")
-        result = linear_gain(net, op, x, iterations=iterations, seed=params.seed, should_stop=job.cancelled,
-                             complex_perturbation=params.complex_perturbation, progress=progress)
-        return {**result.to_dict(), "direction": result.direction.detach().clone(), "cancelled": job.cancelled()}
-
-    def _ceiling_done(self, result: dict) -> None:
-        self.ceiling = None if result["cancelled"] else result
-        self.ceilingChanged.emit(result)
-
-    # --- the budget curve -------------------------------------------------------------------
-    def run_curve(self, budgets=DEFAULT_BUDGETS, noise_draws: int = 8) -> bool:
-        """Run the budget curve in the worker (Pause cancels; finished budgets are kept)."""
-        error = self.workbench.compatibility_error()
-        if error:
-            self.failed.emit(error)
-            return False
-        wb = self.workbench
-        net, op, x = wb.net, wb.op, wb.image()[None].to(wb.device)
-        params, iterations, restarts, roi = self.params, self.iterations, self.restarts, self.roi
-        ceiling = self.ceiling
-        direction = ceiling.get("direction") if ceiling is not None else None
-        self.curve, self.curve_searches, self._curve_budgets = [], [], tuple(budgets)
-        self.curveChanged.emit(([], "budget curve: starting"))
-
-        def work(job: Job):
-            roi_t = None if roi is None else torch.as_tensor(roi)
-            return budget_curve(net, op, x, params, iterations, budgets=budgets, restarts=restarts,
-                                direction=direction, ceiling=ceiling, roi=roi_t, noise_draws=noise_draws,
-                                publish=lambda points, phase: job.publish((points, phase)),
-                                should_stop=job.cancelled)
-
-        return self.runner.submit(Job(work, on_done=self._curve_done, on_error=self.failed.emit,
-                                      on_progress=self.curveChanged.emit, name="budget curve"))
-
-    def _curve_done(self, result) -> None:
-        self.curve, self.curve_searches = result
-        done = len(self.curve) == len(self._curve_budgets)
-        self.curveChanged.emit((self.curve, "budget curve done" if done else "budget curve: cancelled"))
-
-    def set_curve(self, points: list[dict]) -> None:
-        """Show points read back from a session (their searches are not kept)."""
-        self.curve, self.curve_searches = [dict(p) for p in points], []
-        self.curveChanged.emit((self.curve, ""))
-
     # --- sessions ---------------------------------------------------------------------------
     def state_for_session(self) -> dict | None:
         """The search's `state_dict()` to resume it later (None before a search). While one runs,
@@ -323,8 +239,7 @@ class AttackRunner(QObject):
 
         def work(job: Job) -> AttackView:
             search = PerturbationSearch.from_state(net, op, x, search_state)
-            self.clean = {"x": _np(search.x[0]), "network_clean": _np(search.clean[0]),
-                          "measurements": search.y.detach().clone()}
+            self.clean = clean_images(search)
             self.search = search
             if search.params.budgeted:
                 self.plan = StartPlan.finished_with(search)
@@ -407,8 +322,7 @@ class AttackRunner(QObject):
     def _show_start(self, job: Job, search: PerturbationSearch) -> None:
         """Make a new search (a new start) the one shown, from its first images on."""
         if not self.clean:
-            self.clean = {"x": _np(search.x[0]), "network_clean": _np(search.clean[0]),
-                          "measurements": search.y.detach().clone()}
+            self.clean = clean_images(search)
         if self.search is not None and self.search is not search:
             self.snapshots = []          # kept r's belong to one start
         self.search = search
@@ -436,32 +350,10 @@ class AttackRunner(QObject):
             if state is not None and (not search.snapshots or search.snapshots[-1].iteration != state.iteration):
                 search.snapshot()
         for snap in search.snapshots[len(self.snapshots):]:
-            r_image = search.image_perturbation(snap.r)
-            with torch.no_grad():
-                entry = {"iteration": snap.iteration, "perturbation_rel": snap.perturbation_rel,
-                         "r_raw": _np(snap.r[0]), "r": _np(r_image[0]),
-                         "x_plus_r": _np((search.x + r_image)[0]),
-                         "network": _np(search.reconstruct(snap.r)[0]),
-                         "measurements": search.measurements(snap.r).detach().clone()}
-            self.snapshots.append(entry)
+            self.snapshots.append(snapshot_entry(search, snap))
 
     def _view(self, search: PerturbationSearch, images: bool) -> AttackView:
-        view = AttackView(search.iteration, [s.to_dict() for s in search.history], clean=self.clean,
-                          phase=self.plan.phase() if self.plan is not None else "")
-        if images:       # the reported r: the one whose numbers the history and an export show
-            r = search.result_r
-            r_image = search.image_perturbation(r)
-            with torch.no_grad():
-                out = search.reconstruct(r)
-                view.images = {"r": _np(r_image[0]), "x_plus_r": _np((search.x + r_image)[0]),
-                               "network": _np(out[0]),
-                               "measurements": search.measurements(r).detach().clone()}
-                # the numbers of the r shown: the reported one, recorded in the history
-                state = search.result_state
-                view.numbers = {"iteration": search.iteration, "perturbation_rel": state.perturbation_rel,
-                                "network_change_rel": state.network_change_rel, "psnr": state.psnr} if state else {}
-            view.search_state = search.state_dict()
-        return view
+        return make_view(search, self.clean, images, self.plan.phase() if self.plan is not None else "")
 
     # --- GUI side ---------------------------------------------------------------------------
     def _progress(self, view) -> None:

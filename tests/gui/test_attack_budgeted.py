@@ -201,3 +201,28 @@ def test_budgeted_sessions_and_exports_keep_the_mode_budget_restarts_best_search
     assert [p["budget"] for p in result["curve"]] == [0.005, 0.01, 0.02, 0.05]
     assert result["perturbation_rel"] == pytest.approx(best.result_state.perturbation_rel, rel=1e-4)
     assert AttackParams.from_dict(result["params"]).budgeted
+
+
+def test_stamping_during_a_budgeted_run_puts_the_starts_aside_and_undo_brings_them_back(window, qtbot):
+    attack, panel = window.attack, window.attack_panel
+    budgeted(window, iterations=100_000, restarts=3)
+    panel.buttons["run"].click()
+    qtbot.waitUntil(lambda: attack.search is not None and attack.search.iteration >= 2, timeout=30000)
+    window.details_panel.stamp_at(20, 20)
+    wait_idle(qtbot, window)
+    assert attack.search is None and attack.plan is None and attack.state == "idle"
+    window.undo()
+    plan = attack.plan
+    assert plan is not None and attack.search is (plan.current or plan.best()) and attack.state == "paused"
+    done = len(plan.done)
+    # while the ceiling is measured there is no search yet: the stamp stops the run, nothing is kept
+    panel.buttons["reset"].click()
+    wait_idle(qtbot, window)
+    panel.buttons["run"].click()
+    window.details_panel.stamp_at(5, 5)
+    wait_idle(qtbot, window)
+    assert attack.search is None and attack.plan is None and attack.state == "idle"
+    window.undo()
+    assert attack.state in ("idle", "paused") and (attack.state == "idle") == (attack.search is None)
+    if attack.plan is not None:          # Undo of the reset brought the earlier starts back
+        assert len(attack.plan.done) == done

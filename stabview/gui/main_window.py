@@ -320,7 +320,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
     def runners(self):
         return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
                 self.comparison.preview, self.comparison.baseline.runner, self.details_panel.runner,
-                self.samples_panel.runner, self.samples_panel.view_runner]
+                self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector]
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this method to answer without a dialog)."""

@@ -181,6 +181,7 @@ class AttackPanel(QWidget):
         layout.addWidget(self.slider_label)
         self._roi_item = None
         self._fitted: dict = {}
+        self._warned = False
         attack.updated.connect(self.show_view)
         attack.stateChanged.connect(self._state_changed)
         attack.snapshotsChanged.connect(self._snapshots_changed)
@@ -383,7 +384,9 @@ class AttackPanel(QWidget):
             return
         figure = self.adequacy()
         warn = figure is not None and figure["warning"] and self.attack.state == "finished"
-        self.ceiling.setStyleSheet(f"color: {error_colour(current_theme())};" if warn else "")
+        if warn != self._warned:       # restyling re-polishes the label: only when it changes
+            self._warned = warn
+            self.ceiling.setStyleSheet(f"color: {error_colour(current_theme())};" if warn else "")
         if figure is None:
             self.ceiling.setText(f"linearised gain at x (ceiling): {self.attack.ceiling['gain'][0]:.2f}×")
         else:

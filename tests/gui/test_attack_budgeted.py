@@ -213,7 +213,8 @@ def test_stamping_during_a_budgeted_run_puts_the_starts_aside_and_undo_brings_th
     assert attack.search is None and attack.plan is None and attack.state == "idle"
     window.undo()
     plan = attack.plan
-    assert plan is not None and attack.search is (plan.current or plan.best()) and attack.state == "paused"
+    assert plan is not None and attack.search is (plan.current or plan.best())
+    assert attack.state == ("finished" if plan.complete else "paused")    # a fast machine may finish first
     done = len(plan.done)
     # while the ceiling is measured there is no search yet: the stamp stops the run, nothing is kept
     panel.buttons["reset"].click()

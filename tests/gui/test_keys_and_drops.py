@@ -45,7 +45,7 @@ def test_shortcuts_work_from_a_spin_box_and_a_text_field(window, tmp_path, qtbot
 
 def test_a_dropped_model_file_opens_as_a_network(window, tmp_path, qtbot):
     model = write_small_network(tmp_path, "dropped-cascade", seed=5)
-    drop_files(window, model)
+    drop_files(window.image_panel, model)            # even when dropped on the Image panel
     qtbot.waitUntil(lambda: window.workbench.net.card.name == "dropped-cascade", timeout=10000)
     assert window.workbench.network_source["path"] == str(model)
     assert window.workbench.image_source["spec"] == "brain"                # not taken for an image

@@ -4,8 +4,9 @@ The same continuation as `stability.worst_case.search_worst_case` with `budgets`
 `--budgets`): the smallest budget runs every start (the ceiling's direction and the random
 ones), each larger budget starts from the previous budget's best r. Each finished budget
 becomes a point with the CLI's curve keys (worst-case change, random noise of the same norm,
-gain), published at once so the panel draws it while the next budget runs. No Qt here: the
-attack runner runs `budget_curve` in its worker thread.
+gain, and the baseline's change on the same r when a baseline is given), published at once so
+the panel draws it while the next budget runs. No Qt here: the attack runner runs
+`budget_curve` in its worker thread.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ from typing import Callable
 
 import torch
 
+from ..stability import metrics
 from ..stability.attack import add_linear_gain, noise_control
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
 from .attack_starts import StartPlan, ended
 
 DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
+
+
+def baseline_change(search: PerturbationSearch, baseline, clean_base: torch.Tensor) -> float:
+    """The baseline's relative change on the search's reported r (the CLI's baseline_change_rel)."""
+    with torch.no_grad():
+        perturbed = baseline(search.measurements(search.result_r), search.op)
+    return float(metrics.rel_l2(perturbed.cpu(), clean_base.cpu()))
 
 
 def curve_point(search: PerturbationSearch, iterations: int, noise_draws: int, ceiling: dict | None) -> dict:
@@ -40,14 +49,17 @@ def curve_point(search: PerturbationSearch, iterations: int, noise_draws: int, c
 
 def budget_curve(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *, budgets=DEFAULT_BUDGETS,
                  restarts: int = 2, direction: torch.Tensor | None = None, ceiling: dict | None = None,
-                 roi=None, noise_draws: int = 8, publish: Callable[[list[dict], str], None] = lambda p, s: None,
+                 roi=None, noise_draws: int = 8, baseline=None,
+                 publish: Callable[[list[dict], str], None] = lambda p, s: None,
                  should_stop: Callable[[], bool] = lambda: False) -> tuple[list[dict], list[PerturbationSearch]]:
     """Points and best searches per finished budget (ascending); cancelling keeps the finished ones.
 
-    `publish(points, phase)` is called after every step (phase: 'ε = 1%: start 2/3, step 40')
-    and after every finished budget.
+    `baseline(y, op)` (optional) reconstructs with the stable baseline, for its change on each
+    budget's r. `publish(points, phase)` is called after every step (phase: 'ε = 1%: start 2/3,
+    step 40') and after every finished budget.
     """
     points: list[dict] = []
+    clean_base = None
     searches: list[PerturbationSearch] = []
     for budget in sorted(budgets):
         run_params = params.with_(mode="budgeted", budget=float(budget))
@@ -67,7 +79,17 @@ def budget_curve(net, op, x: torch.Tensor, params: AttackParams, iterations: int
         best = plan.best()
         if should_stop() or best is None or best.result_state is None:
             break
+        point = curve_point(best, iterations, noise_draws, ceiling)
+        if baseline is not None:
+            publish(list(points), f"ε = {budget:.2%}: the baseline on the worst r")
+            if clean_base is None:
+                with torch.no_grad():
+                    clean_base = baseline(best.y, best.op)
+            point["baseline_change_rel"] = baseline_change(best, baseline, clean_base)
+            point["change_ratio"] = point["network_change_rel"] / max(point["baseline_change_rel"], 1e-12)
+            if should_stop():        # the baseline's solve was cut short: its number is not final
+                break
         searches.append(best)
-        points.append(curve_point(best, iterations, noise_draws, ceiling))
+        points.append(point)
         publish(list(points), f"ε = {budget:.2%} done")
     return points, searches

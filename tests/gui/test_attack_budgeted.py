@@ -150,9 +150,13 @@ def test_the_budget_curve_is_drawn_point_by_point_and_pause_keeps_the_finished_b
         assert point["perturbation_rel"] <= point["budget"] * (1 + 1e-5)
         assert point["network_change_rel"] == search.result_state.network_change_rel
         assert 0 < point["network_change_rel_random_max"] and point["noise_draws"] == 8
+        assert point["baseline_change_rel"] > 0          # the stable baseline on the same r
+        assert point["change_ratio"] == pytest.approx(point["network_change_rel"] / point["baseline_change_rel"])
     xs, ys = panel.curve_plot.lines["network_change_rel"].getData()
     np.testing.assert_allclose(xs, [0.5, 1, 2, 5])
     np.testing.assert_allclose(ys, [100 * p["network_change_rel"] for p in curve])
+    _, base = panel.curve_plot.lines["baseline_change_rel"].getData()
+    np.testing.assert_allclose(base, [100 * p["baseline_change_rel"] for p in curve])
     assert panel.curve_plot.isVisibleTo(panel)
     # Pause cancels; finished budgets stay
     budgeted(window, iterations=200, restarts=0)

@@ -85,6 +85,10 @@ def build_menus(window) -> dict[str, QAction]:
                                 tip="Forget the search (Edit ▸ Undo brings it back)"),
         "snapshot": _action(window, "Sn&apshot", window.attack.take_snapshot, shortcut="Ctrl+K",
                             tip="Keep the current perturbation"),
+        "ceiling": _action(window, "&Ceiling", window.attack_panel.measure_ceiling,
+                           tip="Measure the network's linearised gain at x (Pause cancels)"),
+        "curve": _action(window, "Budget &curve", window.attack_panel.run_curve,
+                         tip="The worst-case change at ε = 0.5%, 1%, 2%, 5% (Pause cancels)"),
         "guide": _action(window, "&Quick guide", window.show_guide, shortcut=K.HelpContents,
                          tip="How to run the three tests"),
         "about": _action(window, "&About stabview", window.show_about, tip="Versions and licence"),
@@ -121,6 +125,8 @@ def build_menus(window) -> dict[str, QAction]:
     attack.addActions([a["run"], a["pause"], a["step"], a["stop"]])
     attack.addSeparator()
     attack.addActions([a["reset_attack"], a["snapshot"]])
+    attack.addSeparator()
+    attack.addActions([a["ceiling"], a["curve"]])
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([a["guide"], a["about"]])
     for name in APPLICATION_WIDE:

@@ -158,9 +158,9 @@ def test_the_budget_curve_is_drawn_point_by_point_and_pause_keeps_the_finished_b
     _, base = panel.curve_plot.lines["baseline_change_rel"].getData()
     np.testing.assert_allclose(base, [100 * p["baseline_change_rel"] for p in curve])
     assert panel.curve_plot.isVisibleTo(panel)
-    # Pause cancels; finished budgets stay
+    # Pause cancels; finished budgets stay (started from the Attack menu this time)
     budgeted(window, iterations=200, restarts=0)
-    panel.buttons["curve"].click()
+    window.actions["curve"].trigger()
     qtbot.waitUntil(lambda: len(attack.curve) >= 1 or len(panel.curve_plot.points) >= 1, timeout=60000)
     panel.buttons["pause"].click()
     qtbot.waitUntil(lambda: not attack.runner.busy, timeout=30000)

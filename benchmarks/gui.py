@@ -2,9 +2,10 @@
 
 A 5 ms timer ticks in the GUI thread; the longest gap between ticks is the stall a user would
 feel. Every job goes through the window's own panels and workers, one after another: loading
-the default network, switching networks, the more-samples sweep, the details test, an attack
-with the baseline after it, and an autosave. Prints, per job, its duration, the longest gap and
-the 99th percentile.
+the default network, switching networks, loading a 10000² PNG image, the more-samples sweep,
+the details test, an attack with the baseline after it, and an autosave. Prints, per job, its
+duration, the longest gap and the 99th percentile. `--only NAME …` measures a few jobs
+(after the default network has loaded): image, sweep, details, attack, autosave.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/gui.py --threads 1
 """
@@ -26,6 +27,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--attack-seconds", type=float, default=6.0,
                         help="how long the live attack is measured")
+    parser.add_argument("--image-size", type=int, default=10000, help="side of the large PNG loaded")
+    parser.add_argument("--only", nargs="*", default=None, help="measure only these jobs")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["STABVIEW_STATE_DIR"] = tempfile.mkdtemp()
@@ -63,23 +66,51 @@ def main() -> None:
     def idle() -> bool:
         return not any(r.busy for r in window.runners())
 
+    def wanted(name: str) -> bool:
+        return args.only is None or name in args.only
+
     print(f"one torch thread per worker = {args.threads}; 5 ms ticks in the GUI thread")
     measure("default network and baselines", lambda: None,
             lambda: wb.net is not None and window.viewers.image_of("baseline_clean") is not None and idle())
-    for name in ("dagan", "ell50"):
-        measure(f"switch to {name}", lambda name=name: wb.load_network(name),
-                lambda name=name: wb.net is not None and wb.net.card.name == name and idle())
-    measure("more-samples sweep (ell50)", window.samples_panel.run, idle)
-    measure("switch to deepmri", lambda: wb.load_network("deepmri"),
-            lambda: wb.net.card.name == "deepmri" and idle())
-    measure("details test", lambda: (window.details_panel.stamp_at(40, 40), window.details_panel.run_test()), idle)
-    window.attack_panel.iterations.setValue(100_000)
-    measure(f"attack, live ({args.attack_seconds:g} s)", window.attack_panel.run, lambda: False,
-            limit=args.attack_seconds)
-    measure("pause, then baseline(A(x + r))", window.attack.pause, idle)
-    measure("ceiling (linearised gain)", window.attack_panel.measure_ceiling, idle)
-    measure("autosave", window.autosave, lambda: not window._saver.busy)
+    if args.only is None:
+        for name in ("dagan", "ell50"):
+            measure(f"switch to {name}", lambda name=name: wb.load_network(name),
+                    lambda name=name: wb.net is not None and wb.net.card.name == name and idle())
+    if wanted("image"):
+        big = large_png(args.image_size)
+        measure(f"load a {args.image_size}² PNG image", lambda: window.image_panel.open_image(str(big)),
+                lambda: wb.image_source["spec"] == str(big) and idle())
+        measure("back to the brain sample", lambda: window.image_panel.open_image("brain"),
+                lambda: wb.image_source["spec"] == "brain" and idle())
+    if wanted("sweep"):
+        measure(f"more-samples sweep ({wb.net.card.name})", window.samples_panel.run, idle)
+    if args.only is None:
+        measure("switch to deepmri", lambda: wb.load_network("deepmri"),
+                lambda: wb.net.card.name == "deepmri" and idle())
+    if wanted("details"):
+        measure("details test", lambda: (window.details_panel.stamp_at(40, 40), window.details_panel.run_test()),
+                idle)
+    if wanted("attack"):
+        window.attack_panel.iterations.setValue(100_000)
+        measure(f"attack, live ({args.attack_seconds:g} s)", window.attack_panel.run, lambda: False,
+                limit=args.attack_seconds)
+        measure("pause, then baseline(A(x + r))", window.attack.pause, idle)
+        measure("ceiling (linearised gain)", window.attack_panel.measure_ceiling, idle)
+    if wanted("autosave"):
+        measure("autosave", window.autosave, lambda: not window._saver.busy)
     window.close_without_asking()
+
+
+def large_png(side: int) -> Path:
+    """A smooth greyscale PNG of side² pixels (written once into the temporary folder)."""
+    import numpy as np
+    from PIL import Image
+    path = Path(tempfile.gettempdir()) / f"stabview-bench-{side}.png"
+    if not path.exists():
+        rows = np.linspace(0, 1, side, dtype=np.float32)
+        image = 127 + 120 * np.sin(20 * rows)[None, :] * np.cos(13 * rows)[:, None]
+        Image.fromarray(image.astype(np.uint8)).save(path, compress_level=1)
+    return path
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Make docs/screenshots/*.png from the real window: run under a display, e.g.
 
-    xvfb-run -a -s "-screen 0 1280x800x24" python scripts/make_screenshots.py
+    xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/make_screenshots.py
 
 1. main-window-attack.png  — Deep MRI on the brain sample, mid-attack (curves rising, r forming)
-2. details-test.png         — a ♥ and text stamped into x, the details test's verdicts
-3. more-samples.png         — PSNR against the sampling rate, trained rate in red
+2. ell50-one-scale.png      — ell50 on the brain sample with ‖r‖ ≤ 1% of ‖x‖: the network's
+                              change beside the baseline's on one colour scale, Δ on each view
+3. details-test.png         — a ♥ and text stamped into x, the details test's verdicts
+4. more-samples.png         — PSNR against the sampling rate, trained rate in red
 Everything runs through the same window, panels and workers a user gets; nothing is staged.
 """
 
@@ -36,6 +38,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--attack-iterations", type=int, default=70,
                         help="iterations before the mid-attack picture")
+    parser.add_argument("--size", default="1600x1000", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--budget", type=float, default=0.01, help="‖r‖/‖x‖ bound of the ell50 attack")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -55,7 +59,7 @@ def main() -> int:
     from stabview.gui.theme import apply_theme
     apply_theme(app, "light")
     window = MainWindow(settings)
-    window.resize(1280, 800)
+    window.resize(*(int(v) for v in args.size.split("x")))
     window.show()
     if not pump(app, 60, lambda: window.workbench.net is not None
                 and window.viewers.image_of("network_clean") is not None):
@@ -69,12 +73,36 @@ def main() -> int:
     window.show_panel("attack")
     panel.run()
     pump(app, 120, lambda: window.attack.search is not None and window.attack.search.iteration >= args.attack_iterations)
-    window.statusBar().showMessage("attack running …")
     window.grab().save(str(out / "main-window-attack.png"))
     window.attack.pause()
     pump(app, 30, lambda: window.attack.state != "running")
 
-    # 2. details test
+    # 2. ell50 with ‖r‖ ≤ 1%: the network's artefact beside a calm baseline, on one scale
+    wb = window.workbench
+    wb.load_network("ell50")
+    pump(app, 120, lambda: wb.net is not None and wb.net.card.name == "ell50" and not wb.image_loading
+         and window.viewers.image_of("network_clean") is not None)
+    panel.constrained.setChecked(True)
+    panel.theta.set_value(args.budget)
+    panel.fields["lr"].set_value(0.2)
+    panel.iterations.setValue(100)
+    panel.snapshot_text.setText("10, 40")
+    panel.run()
+    pump(app, 600, lambda: window.attack.state == "finished")
+    pump(app, 300, lambda: window.comparison.baseline_shown is not None
+         and not any(r.busy for r in window.runners()))
+    window.show_panel("attack")
+    pump(app, 1)
+    window.grab().save(str(out / "ell50-one-scale.png"))
+    numbers = window.comparison.scale.numbers
+    print(f"ell50: ‖r‖/‖x‖ {window.comparison.r_scale.relative:.2%}, network Δ {numbers.get('network', 0):.1%}, "
+          f"baseline Δ {numbers.get('baseline', float('nan')):.1%}")
+    wb.load_network("deepmri")
+    pump(app, 120, lambda: wb.net.card.name == "deepmri" and not wb.image_loading
+         and window.viewers.image_of("network_clean") is not None)
+    panel.constrained.setChecked(False)
+
+    # 3. details test
     window.attack.reset()
     details = window.details_panel
     window.show_panel("details")
@@ -90,7 +118,7 @@ def main() -> int:
     pump(app, 1)
     window.grab().save(str(out / "details-test.png"))
 
-    # 3. more samples
+    # 4. more samples
     details.clear_button.click()
     samples = window.samples_panel
     window.show_panel("samples")
@@ -104,7 +132,7 @@ def main() -> int:
     pump(app, 1)
     window.grab().save(str(out / "more-samples.png"))
     window.close_without_asking()
-    for name in ("main-window-attack.png", "details-test.png", "more-samples.png"):
+    for name in ("main-window-attack.png", "ell50-one-scale.png", "details-test.png", "more-samples.png"):
         print(out / name)
     return 0
 

@@ -1,10 +1,7 @@
 """The desktop application (Qt): main window, panels, viewers, plots and worker threads.
 
 Only this package imports Qt. It edits a `Workbench` (network, image, details, operator) and
-runs every long computation of the engine in worker threads (`workers.py`).
+runs every long computation of the engine in worker threads (`workers.py`). Importing the
+package itself loads no Qt: its plain-data modules (scales, history, files, image_process) can
+be used, and run in a child process, without it.
 """
-
-import pyqtgraph as _pg
-
-# Images are (H, W) arrays indexed [row, col] everywhere in stabview.
-_pg.setConfigOptions(imageAxisOrder="row-major")

@@ -1,4 +1,10 @@
-"""Test 1 in the window: run, pause, step, stop, reset and snapshot a `PerturbationSearch`.
+"""Test 1 in the window: run, pause, step, stop, reset and snapshot the worst-case search.
+
+In budgeted mode (the default) Run does what `stabview attack` does: the ceiling first (unless
+measured for this setup), then one start along its direction and `restarts` random ones
+(`attack_starts.StartPlan`); the best start is shown and reported. In paper mode it is one
+`PerturbationSearch` run to `iterations`. The Curve command runs the budget curve
+(`budget_curve`) in the same thread.
 
 The search object lives here; while a job runs only the worker touches it, and the GUI sees
 copies (`AttackView`) delivered at most 30 times a second by the runner. Showing f(A(x + r))
@@ -10,39 +16,26 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..stability import metrics
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
-from ..stability.sensitivity import linear_gain
+from .attack_measures import MeasureCommands
+from .attack_starts import StartPlan, ended
+from .attack_views import AttackView, clean_images, make_view, snapshot_entry
+from .history import AttackMemento
 from .workers import Job, JobRunner
 
 DISPLAY_INTERVAL = 0.25
 #: parameters that define r₀ or the objective: changing them means starting again
-RESTART_FIELDS = ("init_scale", "target", "domain", "gradient", "complex_perturbation", "seed")
+RESTART_FIELDS = ("mode", "budget", "init_scale", "target", "domain", "gradient", "complex_perturbation", "seed")
 
 
-def _np(t: torch.Tensor) -> np.ndarray:
-    """A CPU numpy copy (never a view of a tensor the worker keeps changing)."""
-    return t.detach().cpu().numpy().copy()
-
-
-@dataclass
-class AttackView:
-    """What the viewers and curves show: history and images of the current r (copies)."""
-
-    iteration: int
-    history: list = field(default_factory=list)          # AttackState.to_dict() per step
-    images: dict = field(default_factory=dict)           # x_plus_r, r, network, measurements
-    clean: dict = field(default_factory=dict)            # x, network_clean (first view only)
-    search_state: dict | None = None                     # state_dict() copy, with the images
-
-
-class AttackRunner(QObject):
+class AttackRunner(MeasureCommands, QObject):
     """State machine idle → running → paused/finished, driven by the Attack panel and menu."""
 
     stateChanged = Signal(str)        # 'idle', 'running', 'paused', 'finished'
@@ -52,6 +45,7 @@ class AttackRunner(QObject):
     ceilingProgress = Signal(str)     # 'step k / n: gain …' while the linearised gain is measured
     ceilingChanged = Signal(object)   # a measurement (Sensitivity.to_dict() + 'cancelled'), or None
                                       # when a new network, image or sampling makes it stale
+    curveChanged = Signal(object)     # (points, phase) of the budget curve, as budgets finish
 
     def __init__(self, workbench, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,25 +53,39 @@ class AttackRunner(QObject):
         self.runner = JobRunner("attack", lambda: workbench.settings.threads, self)
         self.search: PerturbationSearch | None = None
         self.params = AttackParams()
-        self.iterations = 100
+        self.iterations = 100              # per start in budgeted mode
+        self.restarts = 2
+        self.plan: StartPlan | None = None   # budgeted mode: the starts of the current search
+        self.curve: list[dict] = []          # budget-curve points (result.json's 'curve' records)
+        self.curve_searches: list[PerturbationSearch] = []
         self.snapshot_at: tuple[int, ...] = ()
         self.roi: np.ndarray | None = None
         self.snapshots: list[dict] = []
-        self.ceiling: dict | None = None      # the linearised gain measured for this setup, if any
+        self.ceiling: dict | None = None      # the linearised gain measured for this setup, if any,
+                                              # with its top singular direction ('direction')
         self.clean: dict = {}
         self.last_view: AttackView | None = None
         self.state = "idle"
         self._generation = -1
         self._snapshot_wanted = threading.Event()
         self._reset_when_idle = False
+        self._detaching: AttackMemento | None = None     # taken off while a job still ran
+        self._reattach_when_idle: AttackMemento | None = None
         self._shown_snapshots = 0
+        self._announced: dict | None = None
+        self._curve_budgets: tuple = ()
+        self.runner.busyChanged.connect(self._busy_changed)
         workbench.imageChanged.connect(self._setup_changed)
         workbench.samplingChanged.connect(self._setup_changed)
         workbench.networkChanged.connect(self._setup_changed)
 
     # --- configuration ---------------------------------------------------------------------
-    def configure(self, params: AttackParams, iterations: int, snapshot_at=(), roi=None) -> None:
-        """New settings; a running search keeps λ/γ/η changes, others need a reset (done here)."""
+    def configure(self, params: AttackParams, iterations: int, snapshot_at=(), roi=None,
+                  restarts: int | None = None) -> None:
+        """New settings; a running search keeps λ/γ/η changes, others need a reset (done here).
+        More restarts after a budgeted run plan the extra random starts (Run runs them)."""
+        if restarts is not None:
+            self.restarts = int(restarts)
         restart = self.search is not None and (
             any(getattr(params, f) != getattr(self.params, f) for f in RESTART_FIELDS)
             or (roi is None) != (self.roi is None)
@@ -87,18 +95,21 @@ class AttackRunner(QObject):
         if restart:
             self.reset()
         elif self.search is not None and not self.runner.busy:
-            self.search.params = params
-            self.search.snapshot_at = set(self.snapshot_at)
+            if not params.budgeted:
+                self.search.params = params
+                self.search.snapshot_at = set(self.snapshot_at)
+            elif self.plan is not None:
+                self.plan.add_randoms(params.seed, self.restarts)
 
     # --- commands --------------------------------------------------------------------------
     def run(self) -> bool:
-        """Run (or resume) up to `iterations` steps in total."""
+        """Run (or resume): every start to its end (budgeted), or up to `iterations` steps (paper)."""
         return self._start(self.iterations)
 
     def step(self) -> bool:
-        """One more step (starts the search if there is none)."""
+        """One more step of the running start (starts the search if there is none)."""
         done = self.search.iteration if self.search is not None else 0
-        return self._start(done + 1)
+        return self._start(done + 1, max_steps=1)
 
     def pause(self) -> None:
         """Stop after the current step; the search is kept and can resume."""
@@ -114,11 +125,80 @@ class AttackRunner(QObject):
             self._reset_when_idle = True
             self.runner.cancel()
             return
-        self.search, self.snapshots, self.clean, self.last_view = None, [], {}, None
         self._reset_when_idle = False
+        self._forget()
+
+    def detach(self) -> AttackMemento | None:
+        """Take the search off this runner, to keep it (undo) instead of forgetting it.
+
+        With a job running, the job is cancelled and the memento is completed when it ends
+        (the search's last step and display images included); meanwhile nothing of it is shown.
+        """
+        if self._detaching is not None:
+            return None
+        # a run still measuring its ceiling has no search to keep yet
+        starting = self.runner.busy and self.state == "running" and not (self.params.budgeted and self.plan is None)
+        if self.search is None and not starting:
+            if self.runner.busy:
+                self._reset_when_idle = True
+                self.runner.cancel()
+            return None
+        memento = AttackMemento(self.search, self.snapshots, self.clean, self.last_view,
+                                "paused" if self.state == "running" else self.state, self.ceiling, self.plan)
+        if self.runner.busy:
+            self._detaching = memento
+            self.runner.cancel()
+            self._set_state("idle")
+            return memento
+        self._forget()
+        return memento
+
+    def reattach(self, memento: AttackMemento) -> None:
+        """Put a detached search back and show it as it was (a job still ending: when it ends)."""
+        if self.runner.busy or self._detaching is not None:
+            self._reattach_when_idle = memento
+            return
+        self._reset_when_idle = False
+        self.search, self.snapshots, self.clean = memento.search, memento.snapshots, memento.clean
+        self.last_view, self.ceiling, self.plan = memento.last_view, memento.ceiling, memento.plan
+        self._generation = self.workbench.generation
+        self._shown_snapshots = len(self.snapshots)
+        self.snapshotsChanged.emit()
+        self.ceilingChanged.emit(dict(self.ceiling, cancelled=False) if self.ceiling else None)
+        if self.last_view is not None:
+            self.updated.emit(self.last_view)
+        self._set_state(memento.state if memento.state != "running" else "paused")
+
+    def _forget(self) -> None:
+        self.search, self.snapshots, self.clean, self.last_view, self.plan = None, [], {}, None, None
         self._shown_snapshots = 0
         self.snapshotsChanged.emit()
         self._set_state("idle")
+
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy:       # after the job's own callbacks (they run right after this signal)
+            QTimer.singleShot(0, self._after_job)
+
+    def _after_job(self) -> None:
+        if self.runner.busy:
+            return
+        memento, self._detaching = self._detaching, None
+        if memento is not None:
+            memento.search, memento.snapshots = self.search, self.snapshots
+            memento.clean, memento.plan = self.clean, self.plan
+            if self.last_view is not None:
+                memento.last_view = self.last_view
+            if self.ceiling is not None:          # measured by the job that just ended: its setup's
+                memento.ceiling, self.ceiling = self.ceiling, None
+                self.ceilingChanged.emit(None)
+            self.search, self.snapshots, self.clean, self.last_view, self.plan = None, [], {}, None, None
+            self._shown_snapshots = 0
+            self.snapshotsChanged.emit()
+        waiting, self._reattach_when_idle = self._reattach_when_idle, None
+        if waiting is not None:
+            self.reattach(waiting)
+        elif self._reset_when_idle:
+            self.reset()
 
     def take_snapshot(self) -> bool:
         """Keep the current r (its reconstruction is computed in the worker)."""
@@ -130,35 +210,6 @@ class AttackRunner(QObject):
                                    name="snapshot"))
         return True
 
-    def measure_ceiling(self, iterations: int = 30) -> bool:
-        """Measure the network's linearised gain at x (in the worker, cancellable with Pause).
-
-        Runs in the attack's thread, so never beside a search on the same network.
-        """
-        error = self.workbench.compatibility_error()
-        if error:
-            self.failed.emit(error)
-            return False
-        if self.params.domain != "image":
-            self.failed.emit("the linearised gain is measured for image-domain perturbations")
-            return False
-        wb = self.workbench
-        net, op, x, complex_r = wb.net, wb.op, wb.image()[None].to(wb.device), self.params.complex_perturbation
-
-        def work(job: Job) -> dict:
-            def progress(done, total, gains):
-                job.publish(f"measuring the ceiling: step {done} / {total}, gain {gains[0]:.2f}×")
-            result = linear_gain(net, op, x, iterations=iterations, complex_perturbation=complex_r,
-                                 should_stop=job.cancelled, progress=progress)
-            return {**result.to_dict(), "cancelled": job.cancelled()}
-
-        return self.runner.submit(Job(work, on_done=self._ceiling_done, on_error=self.failed.emit,
-                                      on_progress=self.ceilingProgress.emit, name="ceiling"))
-
-    def _ceiling_done(self, result: dict) -> None:
-        self.ceiling = None if result["cancelled"] else result
-        self.ceilingChanged.emit(result)
-
     # --- sessions ---------------------------------------------------------------------------
     def state_for_session(self) -> dict | None:
         """The search's `state_dict()` to resume it later (None before a search). While one runs,
@@ -167,14 +218,15 @@ class AttackRunner(QObject):
             return None
         if self.runner.busy:
             return self.last_view.search_state if self.last_view is not None else None
-        return self.search.state_dict()
+        best = self.plan.best() if self.plan is not None else None    # budgeted: the best start
+        return (best or self.search).state_dict()
 
     def restore(self, settings, search_state: dict | None) -> bool:
         """Apply saved attack settings and rebuild a saved search (f(Ax) is recomputed in the worker)."""
         self.reset()
         roi = None if search_state is None or search_state.get("roi") is None else \
             np.asarray(search_state["roi"])
-        self.configure(settings.params, settings.iterations, settings.snapshot_at, roi)
+        self.configure(settings.params, settings.iterations, settings.snapshot_at, roi, settings.restarts)
         if search_state is None:
             return False
         error = self.workbench.compatibility_error()
@@ -187,9 +239,10 @@ class AttackRunner(QObject):
 
         def work(job: Job) -> AttackView:
             search = PerturbationSearch.from_state(net, op, x, search_state)
-            self.clean = {"x": _np(search.x[0]), "network_clean": _np(search.clean[0]),
-                          "measurements": search.y.detach().clone()}
+            self.clean = clean_images(search)
             self.search = search
+            if search.params.budgeted:
+                self.plan = StartPlan.finished_with(search)
             self._sync_snapshots(search)
             return self._view(search, images=True)
 
@@ -200,47 +253,90 @@ class AttackRunner(QObject):
         return submitted
 
     # --- worker side -------------------------------------------------------------------------
-    def _start(self, target: int) -> bool:
+    def _start(self, target: int, max_steps: int | None = None) -> bool:
         error = self.workbench.compatibility_error()
         if error:
             self.failed.emit(error)
             return False
         if self.search is not None and self._generation != self.workbench.generation:
             self.reset()
-        if self.search is not None and self.search.iteration >= target:
+        budgeted = self.params.budgeted
+        if (self.plan.complete if budgeted and self.plan is not None
+                else not budgeted and self.search is not None and self.search.iteration >= target):
             self._set_state("finished")
             return False
         wb = self.workbench
         setup = (wb.net, wb.op, wb.image()[None].to(wb.device), self.params, self.roi)
         self._generation = wb.generation
-        job = Job(lambda job: self._work(job, target, setup), on_done=self._job_done,
-                  on_error=self._job_failed, on_progress=self._progress, name="attack")
+        work = (lambda job: self._work_budgeted(job, max_steps, setup)) if budgeted else \
+            (lambda job: self._work(job, target, setup))
+        job = Job(work, on_done=self._job_done, on_error=self._job_failed, on_progress=self._progress,
+                  name="attack")
         if not self.runner.submit(job):
             return False
         self._set_state("running")
         return True
 
     def _work(self, job: Job, target: int, setup) -> AttackView:
+        """Paper mode: one search, stepped up to iteration `target`."""
         net, op, x, params, roi = setup
         if self.search is None:
             roi_t = None if roi is None else torch.as_tensor(roi)
-            search = PerturbationSearch(net, op, x, params, snapshot_at=self.snapshot_at, roi=roi_t)
-            self.clean = {"x": _np(search.x[0]), "network_clean": _np(search.clean[0]),
-                          "measurements": search.y.detach().clone()}
-            self.search = search
-            job.publish(self._view(search, images=True))
+            self._show_start(job, PerturbationSearch(net, op, x, params, snapshot_at=self.snapshot_at, roi=roi_t))
         search = self.search
-        last_display = time.perf_counter()
+        last_display = [time.perf_counter()]
         while search.iteration < target and not job.cancelled() and search.stopped_by is None:
-            search.step()
-            if self._snapshot_wanted.is_set() or len(search.snapshots) > len(self.snapshots):
-                self._sync_snapshots(search)
-            now = time.perf_counter()
-            show = now - last_display >= DISPLAY_INTERVAL
-            if show:
-                last_display = now
-            job.publish(self._view(search, images=show))
+            self._step(job, search, last_display)
         return self._view(search, images=True)
+
+    def _work_budgeted(self, job: Job, max_steps: int | None, setup) -> AttackView | None:
+        """Budgeted mode: the ceiling (unless measured), then each start until it ends; the best
+        start is kept as `search` when every start has ended. None: cancelled in the ceiling."""
+        net, op, x, params, roi = setup
+        if self.plan is None:
+            direction = None
+            if params.domain == "image":
+                if self.ceiling is None:
+                    measured = self._measure(job, net, op, x, params)
+                    if measured["cancelled"]:
+                        return None
+                    self.ceiling = measured
+                direction = self.ceiling["direction"]
+            self.plan = StartPlan.for_params(params, self.restarts, direction)
+        plan, roi_t = self.plan, None if roi is None else torch.as_tensor(roi)
+        steps, last_display = 0, [time.perf_counter()]
+        while not job.cancelled() and (max_steps is None or steps < max_steps):
+            search = plan.current
+            if search is None or ended(search, self.iterations):
+                search = plan.begin_next(net, op, x, params, roi_t)
+                if search is None:
+                    break
+                self._show_start(job, search)
+            self._step(job, search, last_display)
+            steps += 1
+        if not plan.pending and (plan.current is None or ended(plan.current, self.iterations)):
+            plan.finish()
+            self.search = plan.best()
+        return None if self.search is None else self._view(self.search, images=True)
+
+    def _show_start(self, job: Job, search: PerturbationSearch) -> None:
+        """Make a new search (a new start) the one shown, from its first images on."""
+        if not self.clean:
+            self.clean = clean_images(search)
+        if self.search is not None and self.search is not search:
+            self.snapshots = []          # kept r's belong to one start
+        self.search = search
+        job.publish(self._view(search, images=True))
+
+    def _step(self, job: Job, search: PerturbationSearch, last_display: list) -> None:
+        search.step()
+        if self._snapshot_wanted.is_set() or len(search.snapshots) > len(self.snapshots):
+            self._sync_snapshots(search)
+        now = time.perf_counter()
+        show = now - last_display[0] >= DISPLAY_INTERVAL
+        if show:
+            last_display[0] = now
+        job.publish(self._view(search, images=show))
 
     def _snapshot_only(self, job: Job) -> AttackView:
         self._sync_snapshots(self.search)
@@ -254,39 +350,46 @@ class AttackRunner(QObject):
             if state is not None and (not search.snapshots or search.snapshots[-1].iteration != state.iteration):
                 search.snapshot()
         for snap in search.snapshots[len(self.snapshots):]:
-            r_image = search.image_perturbation(snap.r)
-            with torch.no_grad():
-                entry = {"iteration": snap.iteration, "perturbation_rel": snap.perturbation_rel,
-                         "r_raw": _np(snap.r[0]), "r": _np(r_image[0]),
-                         "x_plus_r": _np((search.x + r_image)[0]),
-                         "network": _np(search.reconstruct(snap.r)[0]),
-                         "measurements": search.measurements(snap.r).detach().clone()}
-            self.snapshots.append(entry)
+            self.snapshots.append(snapshot_entry(search, snap))
 
     def _view(self, search: PerturbationSearch, images: bool) -> AttackView:
-        view = AttackView(search.iteration, [s.to_dict() for s in search.history], clean=self.clean)
-        if images:       # the reported r: the one whose numbers the history and an export show
-            r = search.result_r
-            r_image = search.image_perturbation(r)
-            with torch.no_grad():
-                view.images = {"r": _np(r_image[0]), "x_plus_r": _np((search.x + r_image)[0]),
-                               "network": _np(search.reconstruct(r)[0]),
-                               "measurements": search.measurements(r).detach().clone()}
-            view.search_state = search.state_dict()
-        return view
+        return make_view(search, self.clean, images, self.plan.phase() if self.plan is not None else "")
 
     # --- GUI side ---------------------------------------------------------------------------
-    def _progress(self, view: AttackView) -> None:
+    def _progress(self, view) -> None:
+        if self._detaching is not None:
+            return                  # the search is being put aside: show nothing of it
+        self._announce_ceiling()
+        if isinstance(view, str):   # the ceiling's measurement, before the starts
+            self.ceilingProgress.emit(view)
+            return
         if not view.images and self.last_view is not None:
             view.images = self.last_view.images          # images are refreshed less often
             view.search_state = self.last_view.search_state
+            view.numbers = self.last_view.numbers
         self.last_view = view
         self.updated.emit(view)
         if len(self.snapshots) != self._shown_snapshots:
             self._shown_snapshots = len(self.snapshots)
             self.snapshotsChanged.emit()
 
-    def _job_done(self, view: AttackView) -> None:
+    def _announce_ceiling(self) -> None:
+        """Say once that a run measured the ceiling (it is set in the worker)."""
+        if self.ceiling is not None and self._announced is not self.ceiling:
+            self._announced = self.ceiling
+            self.ceilingChanged.emit(dict(self.ceiling, cancelled=False))
+
+    def _job_done(self, view: AttackView | None) -> None:
+        self._announce_ceiling()
+        if view is None:            # cancelled while measuring the ceiling: no search yet
+            self.ceilingChanged.emit({"cancelled": True})
+            self._set_state("idle")
+            if self._reset_when_idle:
+                self.reset()
+            return
+        if self._detaching is not None:
+            self.last_view = view   # kept with the search (see _after_job), not shown
+            return
         self.last_view = view
         self.updated.emit(view)
         self._shown_snapshots = len(self.snapshots)
@@ -294,11 +397,16 @@ class AttackRunner(QObject):
         if self._reset_when_idle:
             self.reset()
             return
-        ended = self.search is not None and self.search.stopped_by in ("stalled", "diverged")
-        self._set_state("finished" if view.iteration >= self.iterations or ended else "paused")
+        if self.plan is not None:
+            self._set_state("finished" if self.plan.complete else "paused")
+            return
+        stopped = self.search is not None and self.search.stopped_by in ("stalled", "diverged")
+        self._set_state("finished" if view.iteration >= self.iterations or stopped else "paused")
 
     def _job_failed(self, message: str) -> None:
         self.failed.emit(message)
+        if self._detaching is not None:
+            return
         if self._reset_when_idle:
             self.reset()
         else:
@@ -307,7 +415,9 @@ class AttackRunner(QObject):
     def _setup_changed(self) -> None:
         self.ceiling = None
         self.ceilingChanged.emit(None)
-        if self.search is not None or self.runner.busy:
+        if self.curve:
+            self.set_curve([])
+        if self._detaching is None and (self.search is not None or self.runner.busy):
             self.reset()
 
     def _set_state(self, state: str) -> None:

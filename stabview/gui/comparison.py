@@ -5,7 +5,9 @@
   sampling change (debounced), so the window always shows what the network does with x;
 - x + r, |r|, f(A(x + r)) and |f(A(x + r))| − |f(Ax)| follow the attack (live, or the snapshot
   chosen on the slider); the baseline of the perturbed measurements is solved when the attack
-  pauses or a snapshot is chosen, since it takes seconds.
+  pauses or a snapshot is chosen, since it takes seconds;
+- the two difference views share one scale (`scales.DifferenceScale`) and carry Δ, computed
+  from the very images shown (so the numbers are the export's); |r| has its own scale.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 from PySide6.QtCore import QObject, QTimer
 
 from .baseline_jobs import UNAVAILABLE, BaselineQueue
+from .scales import MODES, DifferenceScale, PerturbationScale
 from .workers import Job, JobRunner
 
 
@@ -31,6 +34,11 @@ class Comparison(QObject):
         self.preview = JobRunner("preview", lambda: workbench.settings.threads, self)
         self.baseline = BaselineQueue(lambda: workbench.settings.threads, self)
         self.images: dict[str, np.ndarray | None] = {}
+        self.raw: dict[str, np.ndarray | None] = {}      # what was shown, before |·| (complex kept)
+        self.scale = DifferenceScale()
+        self.r_scale: PerturbationScale | None = None
+        self._clean_from_search = None
+        self._source = None
         self.snapshot_index = -1
         self.baseline_shown: str | None = None    # which perturbation the baseline view holds
         self._live_images: dict | None = None
@@ -61,7 +69,24 @@ class Comparison(QObject):
     def _setup_changed(self) -> None:
         self.baseline.clear()
         self._clear_perturbed()
+        source = (id(self.workbench.net), repr(self.workbench.image_source), repr(self.workbench.sampling))
+        if source != self._source:       # another network, image or sampling: nothing old may stay
+            self._source = source
+            self._clean_from_search = None
+            self.show("network_clean", None, "reconstructing …")
+            self.show("baseline_clean", None, "")
         self._debounce.start()
+
+    # --- the comparison's settings -----------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        """'change' (vs f(Ax)) or 'error' (vs x) for the difference views and Δ."""
+        self.scale.mode = mode if mode in MODES else "change"
+        self._update_differences()
+
+    def set_shared(self, shared: bool) -> None:
+        """One scale for both difference views (the default), or each on its own."""
+        self.scale.shared = bool(shared)
+        self._update_differences()
 
     def refresh_clean(self) -> None:
         """Recompute f(Ax) (and request baseline(Ax)) for the current setup in the background."""
@@ -106,8 +131,11 @@ class Comparison(QObject):
         if self.snapshot_index < 0 and view.images and view.images is not self._live_images:
             self._live_images = view.images          # redraw the views only for new images
             self._show_perturbed(view.images)
-        if view.clean and self.images.get("network_clean") is None:
+        if view.clean and view.clean is not self._clean_from_search:
+            # the search's own f(Ax): the reference the export's numbers use
+            self._clean_from_search = view.clean
             self.show("network_clean", view.clean["network_clean"])
+            self._update_differences()
 
     def _attack_state(self, state: str) -> None:
         self.baseline.hold(state == "running")
@@ -133,14 +161,14 @@ class Comparison(QObject):
 
     def _show_perturbed(self, images: dict) -> None:
         self.show("x_plus_r", images.get("x_plus_r"))
-        self.show("r", magnitude(images.get("r")))
+        self._show_r(images.get("r"))
         self.show("network", images.get("network"))
-        self._update_differences()
         key = self._perturbed_key()
         if key is None or self.baseline_shown != key:
             self.show("baseline", None, "solved when\nthe attack pauses" if self.baseline.available
                       else UNAVAILABLE)
             self.show("baseline_diff", None, "")
+        self._update_differences()
 
     def _perturbed_key(self) -> str | None:
         snaps = self.attack.snapshots
@@ -159,6 +187,7 @@ class Comparison(QObject):
         self.baseline_shown = None
         self._live_images = None
         note = "run the attack"
+        self.r_scale = None
         for key in ("x_plus_r", "r", "network", "network_diff"):
             self.show(key, None, note)
         self.show("baseline", None, note if self.baseline.available else UNAVAILABLE)
@@ -187,15 +216,37 @@ class Comparison(QObject):
             self.viewers.set_image(target, None, f"baseline: {fraction:.0%}")
 
     # --- helpers ------------------------------------------------------------------------------------
-    def _update_differences(self) -> None:
-        for name in ("network", "baseline"):
-            new, old = self.images.get(name), self.images.get(f"{name}_clean")
-            if new is not None and old is not None:
-                self.show(f"{name}_diff", (np.abs(new) - np.abs(old)).astype(np.float32))
+    def _show_r(self, r) -> None:
+        if r is None:
+            self.r_scale = None
+            self.show("r", None, "run the attack")
+            return
+        x = self.attack.clean.get("x") if self.attack.clean else None
+        x = self.raw.get("x") if x is None or np.shape(x) != np.shape(r) else x
+        self.r_scale = PerturbationScale.of(r, x)
+        self.show("r", magnitude(r), levels=self.r_scale.levels)
+        self.viewers.set_caption("r", f"‖r‖ = {self.r_scale.relative:.2%} of ‖x‖")
 
-    def show(self, key: str, array, note: str = "") -> None:
+    def _update_differences(self) -> None:
+        """Differences, Δ and the shared levels from the images on screen (see scales.py)."""
+        self.scale.update(self.raw)
+        word = "Δ" if self.scale.mode == "change" else "error"
+        for name in ("network", "baseline"):
+            key = f"{name}_diff"
+            if name in self.scale.differences:
+                self.show(key, self.scale.differences[name], levels=self.scale.levels[name])
+                text = f"{word} {self.scale.numbers[name]:.1%}"
+                self.viewers.set_caption(key, text)
+                if self.raw.get(name) is not None:
+                    self.viewers.set_caption(name, text)
+            elif self.images.get(key) is not None:
+                self.show(key, None, "")
+
+    def show(self, key: str, array, note: str = "", levels=None) -> None:
+        if not key.endswith("_diff") and key != "r":
+            self.raw[key] = array
         self.images[key] = array
-        self.viewers.set_image(key, array, note)
+        self.viewers.set_image(key, array, note, levels=levels)
 
 
 def _wrap(text: str, width: int = 24) -> str:

@@ -38,8 +38,14 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
     out = Path(out_dir)
     reconstruct = baseline_function() if with_baseline else None
     meta = report_meta(attack.workbench, attack.iterations)
-    cancelled = search.iteration < attack.iterations and search.stopped_by != "stalled"
+    plan = attack.plan if search.params.budgeted else None
+    if plan is not None:            # the best start, with every start's numbers (the CLI's 'restarts')
+        starts, cancelled = plan.records(attack.iterations), not plan.complete
+    else:
+        starts = []
+        cancelled = search.iteration < attack.iterations and search.stopped_by not in ("stalled", "diverged")
     ceiling = attack.ceiling if search.params.domain == "image" else None
+    curve = [dict(p) for p in attack.curve]
 
     def work(job: Job):
         out.mkdir(parents=True, exist_ok=True)
@@ -47,9 +53,10 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
         if reconstruct is not None:
             def baseline(y, op):
                 return reconstruct(op, y, should_stop=job.cancelled).image
-        outcome = summarise(WorstCase([search], cancelled=cancelled), baseline)
-        if ceiling is not None:                    # measured with the Ceiling button
+        outcome = summarise(WorstCase([search], starts, cancelled=cancelled), baseline)
+        if ceiling is not None:                    # measured by Run or with the Ceiling button
             add_linear_gain(outcome.numbers, ceiling["gain"][0], ceiling["converged"])
+        outcome.curve = curve                      # the budget curve drawn in the panel, if any
         return [str(p) for p in write_attack(outcome, out, meta)]
 
     return attack.runner.submit(Job(work, on_done=on_done, on_error=on_error, name="export"))

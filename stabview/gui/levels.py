@@ -1,18 +1,20 @@
-"""One window/level and colormap control for all image views (|r| and differences rescale alone)."""
+"""One window/level and colormap control for all image views, and what the difference views
+compare ("change vs f(Ax)" or "error vs x") and whether they share one scale."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from .scales import MODE_TEXT
 from .viewers import COLORMAPS
 
 
 class LevelsBar(QWidget):
     """min / max of the shared window, 'Auto' (0 to the image's maximum) and the colormap."""
 
-    def __init__(self, viewers, parent: QWidget | None = None):
+    def __init__(self, viewers, comparison, parent: QWidget | None = None):
         super().__init__(parent)
-        self.viewers = viewers
+        self.viewers, self.comparison = viewers, comparison
         self.low, self.high = QDoubleSpinBox(), QDoubleSpinBox()
         for box, value, tip in ((self.low, 0.0, "black below this value"), (self.high, 1.0, "white above this value")):
             box.setRange(-10.0, 10.0)
@@ -29,11 +31,27 @@ class LevelsBar(QWidget):
         self.colormap.addItems(COLORMAPS)
         self.colormap.setStatusTip("Colormap of every view")
         self.colormap.currentTextChanged.connect(viewers.set_colormap)
+        self.mode = QComboBox()
+        for key, text in MODE_TEXT.items():
+            self.mode.addItem(text, key)
+        self.mode.setStatusTip("What the difference views show: the change from the clean reconstruction, "
+                               "or the error against the true image x")
+        self.mode.currentIndexChanged.connect(lambda: comparison.set_mode(self.mode.currentData()))
+        self.shared = QCheckBox("one scale")
+        self.shared.setChecked(True)
+        self.shared.setStatusTip("Network and baseline differences on one colour scale (off: each on its own)")
+        self.shared.toggled.connect(comparison.set_shared)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         for w in (QLabel("window"), self.low, QLabel("to"), self.high, self.auto, QLabel("colormap"), self.colormap):
             layout.addWidget(w)
         layout.addStretch(1)
+
+    def difference_controls(self) -> list[QWidget]:
+        """The comparison's controls (the window puts them beside the perturbation path)."""
+        label = QLabel("differences")
+        label.setToolTip(self.mode.statusTip())
+        return [label, self.mode, self.shared]
 
     def _changed(self) -> None:
         self.viewers.set_window(self.low.value(), self.high.value())

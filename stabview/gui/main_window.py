@@ -2,25 +2,28 @@
 
 `MainWindow(settings, network=None, load_defaults=True)`: with `network` (a
 `ReconstructionNetwork`) the window uses it directly; otherwise it loads the default network
-(Deep MRI) from the zoo in the background when the zoo has it. The brain sample is loaded at
-once, so one click on Run starts an attack.
+(Deep MRI) from the zoo in the background when the zoo has it. The brain sample loads in the
+background too, so one click on Run starts an attack.
+
+Nothing is lost: changes that replace work are undoable (keeper.py), and quitting or opening a
+session with unsaved changes asks first (Save / Discard / Cancel); the title shows the session's
+name with a star while it has unsaved changes.
 """
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QVBoxLayout, QWidget)
 
 from ..errors import StabviewError
-from ..experiment import Session, autosave_path
-from . import exporting, menus, session_io
+from . import menus, session_io
 from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
 from .comparison import Comparison
 from .dialogs import GuideDialog, PreferencesDialog, show_about
+from .history import Document
+from .keeper import Keeper
 from .levels import LevelsBar
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
@@ -29,17 +32,19 @@ from .panels.network import NetworkPanel
 from .panels.sampling import SamplingPanel
 from .panels.samples import SamplesPanel
 from .settings import Settings
+from .status import ERROR_MS, MESSAGE_MS, ErrorBanner, StatusArea
 from .theme import apply_theme, plot_colours
 from .viewers import ViewerGrid
+from .window_files import WindowFiles
 from .workbench import Workbench
+from .workers import JobRunner
 
 DEFAULT_NETWORK = "deepmri"
 DEFAULT_IMAGE = "brain"
 AUTOSAVE_MS = 20_000
-SESSION_FILTER = "stabview session (*.json)"
 
 
-class MainWindow(ImageDropTarget, QMainWindow):
+class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
     """See the module docstring; `confirm` is the one place that asks the user yes/no."""
 
     def __init__(self, settings: Settings | None = None, *, network=None, load_defaults: bool = True):
@@ -51,13 +56,11 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.attack = AttackRunner(self.workbench, self)
         self.viewers = ViewerGrid()
         self.comparison = Comparison(self.workbench, self.attack, self.viewers, self)
-        self.levels = LevelsBar(self.viewers)
-        centre = QWidget()
-        column = QVBoxLayout(centre)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.levels)
-        column.addWidget(self.viewers, 1)
-        self.setCentralWidget(centre)
+        self.levels = LevelsBar(self.viewers, self.comparison)
+        self.banner = ErrorBanner()
+        self.document = Document()
+        self.keeper = Keeper(self.workbench, self.attack, self._history_changed, self._modified)
+        self.session_loader = JobRunner("session", lambda: 1, self)
         self.network_panel = NetworkPanel(self.workbench)
         self.image_panel = ImagePanel(self.workbench)
         self.sampling_panel = SamplingPanel(self.workbench)
@@ -65,20 +68,36 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers)
         self.samples_panel = SamplesPanel(self.workbench)
         self.attack_panel.snapshotChosen.connect(self.comparison.choose_snapshot)
+        self._build_centre()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.actions = menus.build_menus(self)
         self.actions[f"theme_{self.settings.theme}"].setChecked(True)
-        self.cursor_label = QLabel()
-        self.statusBar().addPermanentWidget(self.cursor_label, 1)
+        self._shortcuts = menus.ShortcutKeeper([self.actions[k] for k in menus.APPLICATION_WIDE], self)
+        QApplication.instance().installEventFilter(self._shortcuts)
+        self.status = StatusArea(self)
+        self.cursor_label = self.status.cursor
+        quiet = {self.attack.runner, self.comparison.preview, self.comparison.baseline.runner}
+        for runner in self.runners():
+            self.status.watch(runner, progress=runner not in quiet)
         self.viewers.hovered.connect(self.cursor_label.setText)
         self.workbench.status.connect(self.show_message)
-        self.attack.failed.connect(self.show_message)
+        self.workbench.problem.connect(self._problem)
+        self.attack.failed.connect(lambda text: self.show_error("attack", text))
         self.attack.stateChanged.connect(self._attack_state)
         self.workbench.networkChanged.connect(self._title)
-        self.workbench.imageChanged.connect(self._image_changed)
+        self.workbench.imageChanged.connect(self._history_changed)
         self.workbench.imageChanged.connect(self._dirty)
         self.attack.stateChanged.connect(self._dirty)
+        self.image_panel.open_dropped = self.open_dropped     # a model dropped on the panel opens as one
+        self.details_panel.history_undo = self.undo
+        self.details_panel.history_redo = self.redo
+        self.attack_panel.buttons["reset"].clicked.disconnect()
+        self.attack_panel.buttons["reset"].clicked.connect(self.keeper.reset_attack)
+        for runner in (self.details_panel.runner, self.samples_panel.runner):
+            runner.jobFinished.connect(self._modified)
+        self._export_waiting: str | None = None
+        self._resume_after_export = False
         self.setAcceptDrops(True)
         self.resize(1280, 800)
         self._default_state = self.saveState()
@@ -99,12 +118,34 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.settings.clean_exit = False
         self.workbench.set_image(DEFAULT_IMAGE)
         self.levels.set_window(0.0, 1.0)
+        self._title()
         if network is not None:
             self.workbench.set_network(network)
         elif load_defaults:
             self._load_default_network()
 
     # --- layout ----------------------------------------------------------------------------------
+    def _build_centre(self) -> None:
+        """Banner, levels bar, the views, and the perturbation path (the snapshots' slider)."""
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.levels)
+        column.addWidget(self.viewers, 1)
+        path = QHBoxLayout()
+        path.setContentsMargins(6, 0, 6, 2)
+        title = QLabel("perturbation path")
+        title.setToolTip(self.attack_panel.slider.statusTip())
+        path.addWidget(title)
+        path.addWidget(self.attack_panel.slider, 1)
+        self.attack_panel.slider_label.setMinimumWidth(160)
+        path.addWidget(self.attack_panel.slider_label)
+        for widget in self.levels.difference_controls():
+            path.addWidget(widget)
+        column.addLayout(path)
+        self.setCentralWidget(centre)
+
     def _build_docks(self) -> None:
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
@@ -164,15 +205,54 @@ class MainWindow(ImageDropTarget, QMainWindow):
 
     # --- status --------------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        self.status.message(text)
 
-    def _title(self) -> None:
+    def show_error(self, panel: str | None, text: str) -> None:
+        """An error where the user is looking: the status bar, the banner above the views, and
+        the panel it belongs to brought forward."""
+        if not text:
+            return
+        self.status.message(text, ERROR_MS)
+        self.banner.show_error(text)
+        if panel in self.docks:
+            self.show_panel(panel)
+
+    def _problem(self, panel: str, text: str) -> None:
+        if text:
+            self.show_error(panel, text)
+
+    def _title(self, *args) -> None:
         net = self.workbench.net
-        self.setWindowTitle(f"stabview — {net.card.name}" if net is not None else "stabview")
+        self.setWindowTitle(self.document.title(net.card.name if net is not None else None))
 
-    def _image_changed(self) -> None:
-        self.actions["undo"].setEnabled(self.workbench.canvas.can_undo)
-        self.actions["redo"].setEnabled(self.workbench.canvas.can_redo)
+    def _modified(self, *args) -> None:
+        if not self.document.modified:
+            self.document.modified = True
+            self._title()
+
+    def _history_changed(self, *args) -> None:
+        history = self.keeper.history
+        self.actions["undo"].setEnabled(history.can_undo)
+        self.actions["redo"].setEnabled(history.can_redo)
+        undo = history.undo_stack[-1].label if history.can_undo else ""
+        redo = history.redo_stack[-1].label if history.can_redo else ""
+        self.actions["undo"].setText(f"&Undo {undo}".strip())
+        self.actions["redo"].setText(f"&Redo {redo}".strip())
+        self.details_panel.set_undo_enabled(history.can_undo, history.can_redo)
+
+    def undo(self) -> bool:
+        label = self.keeper.history.undo_stack[-1].label if self.keeper.history.can_undo else ""
+        if self.keeper.undo():
+            self.show_message(f"undone: {label}")
+            return True
+        return False
+
+    def redo(self) -> bool:
+        label = self.keeper.history.redo_stack[-1].label if self.keeper.history.can_redo else ""
+        if self.keeper.redo():
+            self.show_message(f"redone: {label}")
+            return True
+        return False
 
     def _attack_state(self, state: str) -> None:
         running = state == "running"
@@ -180,102 +260,16 @@ class MainWindow(ImageDropTarget, QMainWindow):
         self.actions["step"].setEnabled(not running)
         self.actions["pause"].setEnabled(running)
         self.actions["stop"].setEnabled(running)
-        self.show_message({"running": "attack running …", "paused": "attack paused",
-                           "finished": "attack finished", "idle": ""}[state])
-
-    # --- files ---------------------------------------------------------------------------------------
-    def open_dropped(self, path: str) -> None:
-        self.image_panel.open_image(path)
-
-    def fill_recent_menu(self) -> None:
-        menus.fill_recent(self.recent_menu, self.settings)
-
-    def open_recent(self, action) -> None:
-        data = action.data()
-        if not data:
-            return
-        kind, path = data
-        if kind == "image":
-            self.image_panel.open_image(path)
-        elif kind == "model":
-            self.network_panel.open_model(path)
-        else:
-            self.open_session(path)
-
-    def save_session_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", "session.json", SESSION_FILTER)
-        if path:
-            self.save_session(path)
-
-    def save_session(self, path: str) -> str:
-        saved = session_io.capture(self).save(path)
-        self.settings.add_recent("session", str(saved))
-        self.show_message(f"saved {saved}")
-        return str(saved)
-
-    def open_session_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
-        if path:
-            self.open_session(path)
-
-    def open_session(self, path: str) -> bool:
-        try:
-            session = Session.open(path)
-        except StabviewError as exc:
-            QMessageBox.warning(self, "Open session", str(exc))
-            return False
-        self.settings.add_recent("session", path)
-        self.restoring = session_io.Restorer(self, session)
-        self.restoring.start()
-        return True
-
-    def session_restored(self) -> None:
-        self.show_message("session restored")
-
-    def autosave(self, wait: bool = False) -> None:
-        """Write the autosave file if anything changed since the last one (in a thread; `wait`
-        blocks until it is on disk, for closing: a tick's write still going is finished first, so
-        the last state is not refused as 'busy')."""
-        if wait:
-            self._saver.wait()
-        error = self._saver.take_error()
-        if error:
-            self._unsaved = True
-            self.show_message(f"autosave failed: {error}")
-        if self._unsaved and self._saver.save(session_io.capture(self), autosave_path()):
-            self._unsaved = False
-        if wait:
-            self._saver.wait()
-            if self._saver.take_error():
-                self._unsaved = True
-
-    def _dirty(self, *args) -> None:
-        self._unsaved = True
-
-    def export_figure_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export figure and result.json into")
-        if folder:
+        if state != "idle":
+            self._modified()
+        if self._export_waiting and not running:
+            folder, self._export_waiting = self._export_waiting, None
+            self._resume_after_export = state == "paused"
             self.export_figure(folder)
-
-    def export_figure(self, folder: str) -> bool:
-        try:
-            started = exporting.export_report(self.attack, folder, self._exported, self.show_message)
-        except StabviewError as exc:
-            self.show_message(str(exc))
-            return False
-        if started:
-            self.show_message(f"exporting into {folder} …")
-        return started
-
-    def _exported(self, paths) -> None:
-        self.last_export = paths
-        self.show_message("wrote " + ", ".join(os.path.basename(p) for p in paths))
-
-    def export_arrays_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export arrays", "arrays.npz", "NumPy arrays (*.npz)")
-        if path:
-            saved = exporting.export_arrays(path, self.viewers, self.workbench)
-            self.show_message(f"wrote {saved}")
+            return
+        text = {"running": "attack running …", "paused": "attack paused", "finished": "attack finished",
+                "idle": ""}[state]
+        self.status.message(text, 0 if running else MESSAGE_MS)    # while it runs, it says so
 
     # --- preferences, theme, help ------------------------------------------------------------------
     def preferences_dialog(self) -> None:
@@ -325,8 +319,9 @@ class MainWindow(ImageDropTarget, QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------------
     def runners(self):
-        return [self.workbench.loader, self.attack.runner, self.comparison.preview, self.comparison.baseline.runner,
-                self.details_panel.runner, self.samples_panel.runner, self.samples_panel.view_runner]
+        return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
+                self.comparison.preview, self.comparison.baseline.runner, self.details_panel.runner,
+                self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector]
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this method to answer without a dialog)."""
@@ -344,6 +339,10 @@ class MainWindow(ImageDropTarget, QMainWindow):
         if busy and not self._force_close and not self.confirm("Quit stabview", question):
             event.ignore()
             return
+        if not self._force_close and not self.may_discard():
+            event.ignore()
+            return
+        QApplication.instance().removeEventFilter(self._shortcuts)
         self._unsaved = True
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())

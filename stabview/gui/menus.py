@@ -1,11 +1,39 @@
 """Menus and actions of the main window: File, Edit, View, Attack, Help, with standard
-shortcuts and status tips. Every action calls a method of the window or of a panel."""
+shortcuts and status tips. Every action calls a method of the window or of a panel.
+
+Run, Pause, Step, Stop, Export and Save work whatever has the focus: their shortcuts are
+application-wide, and `ShortcutKeeper` stops a focused text field or spin box from claiming
+their keys first (a line edit takes Ctrl+E for "end of line", for instance).
+"""
 
 from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+#: actions whose shortcuts work whatever has the focus
+APPLICATION_WIDE = ("run", "pause", "step", "stop", "export_figure", "save_session")
+
+
+class ShortcutKeeper(QObject):
+    """An application event filter: a ShortcutOverride for one of `actions`' keys is not
+    delivered to the focused widget, so the widget cannot take the key and the shortcut fires."""
+
+    def __init__(self, actions, parent: QObject | None = None):
+        super().__init__(parent)
+        self.actions = list(actions)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride:
+            pressed = QKeySequence(event.keyCombination())
+            for action in self.actions:
+                if action.isEnabled() and any(pressed.matches(k) == QKeySequence.SequenceMatch.ExactMatch
+                                              for k in action.shortcuts()):
+                    event.ignore()
+                    return True
+        return False
 
 
 def _action(window, text: str, slot, *, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
@@ -27,8 +55,10 @@ def build_menus(window) -> dict[str, QAction]:
                               tip="Open a PNG, TIFF, NPY, DICOM or NIfTI image"),
         "open_model": _action(window, "Open &model…", window.network_panel.open_model_dialog, shortcut="Ctrl+Shift+O",
                               tip="Open your own network (TorchScript, ONNX or safetensors) with its card"),
-        "save_session": _action(window, "&Save session…", window.save_session_dialog, shortcut=K.Save,
+        "save_session": _action(window, "&Save session", window.save_current, shortcut=K.Save,
                                 tip="Save network, image, details, sampling, parameters and results"),
+        "save_session_as": _action(window, "Save session &as…", window.save_session_dialog,
+                                   shortcut="Ctrl+Shift+S", tip="Save the session into a new file"),
         "open_session": _action(window, "Open s&ession…", window.open_session_dialog, shortcut="Ctrl+Alt+O",
                                 tip="Restore a saved session"),
         "export_figure": _action(window, "&Export figure (PNG, PDF)…", window.export_figure_dialog,
@@ -36,10 +66,10 @@ def build_menus(window) -> dict[str, QAction]:
         "export_arrays": _action(window, "Export &arrays…", window.export_arrays_dialog, shortcut="Ctrl+Shift+E",
                                  tip="Save every image shown as NPZ"),
         "quit": _action(window, "&Quit", window.close, shortcut=K.Quit, tip="Close stabview"),
-        "undo": _action(window, "&Undo detail", window.details_panel.undo, shortcut=K.Undo,
-                        tip="Undo the last stamp or stroke"),
-        "redo": _action(window, "&Redo detail", window.details_panel.redo, shortcut="Ctrl+Shift+Z",
-                        tip="Redo the last undone stamp or stroke"),
+        "undo": _action(window, "&Undo", window.undo, shortcut=K.Undo,
+                        tip="Undo the last change: a detail, another network, image or sampling, a reset "
+                            "(the attack it replaced comes back)"),
+        "redo": _action(window, "&Redo", window.redo, shortcut="Ctrl+Shift+Z", tip="Redo the last undone change"),
         "preferences": _action(window, "&Preferences…", window.preferences_dialog, shortcut=K.Preferences,
                                tip="Device, torch threads and theme"),
         "reset_layout": _action(window, "Reset &layout", window.reset_layout, tip="Put every panel back"),
@@ -51,9 +81,14 @@ def build_menus(window) -> dict[str, QAction]:
         "pause": _action(window, "&Pause", window.attack.pause, shortcut="F6", tip="Pause the attack"),
         "step": _action(window, "S&tep", window.attack_panel.step, shortcut="F10", tip="One attack iteration"),
         "stop": _action(window, "&Stop", window.attack.stop, shortcut="Shift+F5", tip="Stop the attack"),
-        "reset_attack": _action(window, "R&eset", window.attack.reset, tip="Forget the search"),
+        "reset_attack": _action(window, "R&eset", window.keeper.reset_attack,
+                                tip="Forget the search (Edit ▸ Undo brings it back)"),
         "snapshot": _action(window, "Sn&apshot", window.attack.take_snapshot, shortcut="Ctrl+K",
                             tip="Keep the current perturbation"),
+        "ceiling": _action(window, "&Ceiling", window.attack_panel.measure_ceiling,
+                           tip="Measure the network's linearised gain at x (Pause cancels)"),
+        "curve": _action(window, "Budget &curve", window.attack_panel.run_curve,
+                         tip="The worst-case change at ε = 0.5%, 1%, 2%, 5% (Pause cancels)"),
         "guide": _action(window, "&Quick guide", window.show_guide, shortcut=K.HelpContents,
                          tip="How to run the three tests"),
         "about": _action(window, "&About stabview", window.show_about, tip="Versions and licence"),
@@ -65,7 +100,7 @@ def build_menus(window) -> dict[str, QAction]:
     window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     window.recent_menu.triggered.connect(window.open_recent)
     file_menu.addSeparator()
-    file_menu.addActions([a["save_session"], a["open_session"]])
+    file_menu.addActions([a["save_session"], a["save_session_as"], a["open_session"]])
     file_menu.addSeparator()
     file_menu.addActions([a["export_figure"], a["export_arrays"]])
     file_menu.addSeparator()
@@ -90,8 +125,12 @@ def build_menus(window) -> dict[str, QAction]:
     attack.addActions([a["run"], a["pause"], a["step"], a["stop"]])
     attack.addSeparator()
     attack.addActions([a["reset_attack"], a["snapshot"]])
+    attack.addSeparator()
+    attack.addActions([a["ceiling"], a["curve"]])
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([a["guide"], a["about"]])
+    for name in APPLICATION_WIDE:
+        a[name].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     return a
 
 

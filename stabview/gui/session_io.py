@@ -1,8 +1,8 @@
 """Between the window and a `Session`: capture what is on screen, and restore it.
 
 Restoring loads the network first (in the loader thread when it is a zoo name or a file),
-then the image, sampling, details, attack settings, the search itself (so Run resumes where it
-stopped) and the more-samples and details results.
+then the image (in the image loader's thread), then sampling, details, attack settings, the
+search itself (so Run resumes where it stopped) and the more-samples and details results.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ def capture(window) -> Session:
     experiment = Experiment(
         network=network, image=ImageRef.from_dict(wb.image_source), sampling=Sampling.from_dict(wb.sampling),
         details=tuple(wb.canvas.to_dict()["operations"]),
-        attack=AttackSettings(params=attack.params, iterations=attack.iterations,
+        attack=AttackSettings(params=attack.params, iterations=attack.iterations, restarts=attack.restarts,
+                              budgets=tuple(p["budget"] for p in attack.curve),
                               snapshot_at=tuple(attack.snapshot_at)))
     results = {}
+    if attack.curve:
+        results["attack_curve"] = [dict(p) for p in attack.curve]
     if window.samples_panel.result:
         results["more_samples"] = window.samples_panel.result
     if window.details_panel.results:
@@ -60,9 +63,14 @@ class Restorer:
         self.finish()
 
     def finish(self) -> None:
+        """Load the session's image (in the background), then apply the rest."""
+        image = self.session.experiment.image
+        if not self.window.workbench.set_image(image.spec, image.slice, on_done=self._image_ready):
+            self._image_ready(False)
+
+    def _image_ready(self, ok: bool) -> None:
         w, s = self.window, self.session
         wb, exp = w.workbench, s.experiment
-        wb.set_image(exp.image.spec, exp.image.slice)
         if exp.sampling is not None:
             wb.set_sampling(**exp.sampling.to_dict())
         if exp.details:
@@ -71,9 +79,11 @@ class Restorer:
             except StabviewError as exc:
                 wb.problem.emit("image", str(exc))
         panel = w.attack_panel
-        panel.set_params(exp.attack.params, exp.attack.iterations)
+        panel.set_params(exp.attack.params, exp.attack.iterations, exp.attack.restarts)
         panel.snapshot_text.setText(s.view.get("snapshot_text", ""))
         w.attack.restore(exp.attack, s.search)
+        if s.results.get("attack_curve"):
+            w.attack.set_curve(s.results["attack_curve"])
         if s.results.get("more_samples"):
             w.samples_panel.result = s.results["more_samples"]
             w.samples_panel.show_summary(s.results["more_samples"])

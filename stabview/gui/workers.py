@@ -105,6 +105,9 @@ class JobRunner(QObject):
     """Runs one job at a time in its own thread; `submit` replaces nothing, it refuses when busy."""
 
     busyChanged = Signal(bool)
+    jobStarted = Signal(str)          # job name (for the status bar)
+    jobFinished = Signal(str)         # job name, after its on_done
+    jobFailed = Signal(str, str)      # job name, message, after its on_error
     _submit = Signal(object)
 
     def __init__(self, name: str, threads: Callable[[], int] = lambda: 1, parent: QObject | None = None):
@@ -135,6 +138,7 @@ class JobRunner(QObject):
         self.job = job
         self._timer.start()
         self.busyChanged.emit(True)
+        self.jobStarted.emit(job.name)
         self._submit.emit(job)
         return True
 
@@ -170,10 +174,14 @@ class JobRunner(QObject):
 
     @Slot(object, object)
     def _on_done(self, job: Job, result: Any) -> None:
-        if self._finish(job) and job.on_done is not None:
-            job.on_done(result)
+        if self._finish(job):
+            if job.on_done is not None:
+                job.on_done(result)
+            self.jobFinished.emit(job.name)
 
     @Slot(object, str)
     def _on_failed(self, job: Job, message: str) -> None:
-        if self._finish(job) and job.on_error is not None:
-            job.on_error(message)
+        if self._finish(job):
+            if job.on_error is not None:
+                job.on_error(message)
+            self.jobFailed.emit(job.name, message)

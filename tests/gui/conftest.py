@@ -42,6 +42,7 @@ def make_window(qtbot, settings):
         # "stop and quit?" question with yes instead of blocking on a dialog (tests that
         # check the question replace this)
         window.confirm = lambda title, text: True
+        window.ask_unsaved = lambda: "discard"      # tests that check the question replace this
         window.show()                  # closed by this fixture, not qtbot: runners must stop first
         windows.append(window)
         return window
@@ -63,9 +64,42 @@ def window(make_window, model_file, qtbot):
     """A window with the small network opened from its file (as a user would) and f(Ax) shown."""
     w = make_window()
     w.network_panel.open_model(str(model_file))
-    qtbot.waitUntil(lambda: w.viewers.image_of("network_clean") is not None, timeout=10000)
+    qtbot.waitUntil(lambda: w.workbench.net is not None and not w.workbench.image_loading
+                    and w.viewers.image_of("network_clean") is not None, timeout=10000)
     return w
 
 
 def wait_idle(qtbot, window, timeout=20000):
     qtbot.waitUntil(lambda: not any(r.busy for r in window.runners()), timeout=timeout)
+
+
+def wait_image(qtbot, window, timeout=10000):
+    """Until the image asked for last is loaded (images load in the background)."""
+    qtbot.waitUntil(lambda: not window.workbench.image_loading, timeout=timeout)
+
+
+def attack_for(window, qtbot, iterations=6, snapshots="2, 4"):
+    """Run a short attack through the panel until it finishes."""
+    panel = window.attack_panel
+    panel.modes["paper"].click()
+    panel.fields["lr"].set_value(0.05)
+    panel.iterations.setValue(iterations)
+    panel.snapshot_text.setText(snapshots)
+    assert panel.run()
+    qtbot.waitUntil(lambda: window.attack.state == "finished", timeout=20000)
+
+
+def drop_files(window, *paths):
+    """Drag real files onto the window and drop them, as a file manager does."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    return drop

@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from stabview.gui.panels.attack import current_numbers
 from stabview.gui.responsiveness import GapRecorder
 from stabview.gui.workers import REDRAW_HZ
 from stabview.networks import zoo
@@ -11,6 +12,7 @@ from stabview.networks import zoo
 
 def slow_params(window, iterations=400, lr=0.01):
     panel = window.attack_panel
+    panel.modes["paper"].click()              # the paper's search: these tests set η
     panel.fields["lr"].set_value(lr)
     panel.iterations.setValue(iterations)
 
@@ -51,6 +53,7 @@ def test_snapshots_at_chosen_iterations_are_ordered(window, qtbot):
 
 
 def test_a_bad_parameter_is_shown_not_run(window):
+    window.attack_panel.modes["paper"].click()
     window.attack_panel.fields["momentum"].setText("1.5")
     assert not window.attack_panel.run()
     assert "γ" in window.attack_panel.problem.text()
@@ -90,6 +93,7 @@ def test_the_event_loop_never_stalls_during_an_attack(make_window, small_net, qt
     net = zoo.load("deepmri") if "deepmri" in zoo.names() else small_net
     window = make_window(net)
     qtbot.waitUntil(lambda: window.viewers.image_of("network_clean") is not None, timeout=20000)
+    window.attack_panel.modes["paper"].click()
     window.attack_panel.iterations.setValue(100_000)
     assert window.attack_panel.run()
     results, recorder = [], GapRecorder()
@@ -134,16 +138,19 @@ def test_the_ceiling_is_measured_compared_and_cancellable(window, qtbot):
     slow_params(window, iterations=4, lr=0.05)
     panel.buttons["ceiling"].click()
     assert not panel.buttons["run"].isEnabled() and panel.buttons["pause"].isEnabled()   # one job at a time
-    qtbot.waitUntil(lambda: "ceiling):" in panel.ceiling.text(), timeout=20000)
-    measured = float(panel.ceiling.text().split(":")[1].split("×")[0])
+    qtbot.waitUntil(lambda: attack.ceiling is not None and not attack.runner.busy, timeout=20000)
+    measured = attack.ceiling["gain"][0]
     assert measured > 0 and panel.buttons["run"].isEnabled()
     panel.run()
     qtbot.waitUntil(lambda: attack.state == "finished", timeout=20000)
-    qtbot.waitUntil(lambda: "this r:" in panel.ceiling.text(), timeout=5000)
-    last = attack.last_view.history[-1]
-    assert f"{last['network_change_rel'] / last['perturbation_rel']:.2f}×" in panel.ceiling.text()
+    last = current_numbers(attack.last_view)          # the r shown (what an export reports)
+    assert last["iteration"] == attack.search.iteration
+    figure = panel.adequacy()                         # the gain of that r against the ceiling
+    assert figure["gain"] == last["network_change_rel"] / last["perturbation_rel"]
+    assert figure["share"] == figure["gain"] / measured
     # a new image forgets it; Pause cancels a measurement
     window.workbench.set_image("brain:4")
+    qtbot.waitUntil(lambda: window.workbench.image_source["spec"] == "brain:4", timeout=10000)
     assert panel.ceiling.text() == ""
     qtbot.waitUntil(lambda: not attack.runner.busy, timeout=10000)
     panel.buttons["ceiling"].click()

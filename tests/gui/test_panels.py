@@ -8,7 +8,7 @@ from PySide6.QtGui import QKeySequence
 
 from stabview.networks import zoo
 
-from .conftest import wait_idle
+from .conftest import wait_idle, wait_image
 from .networks import SHAPE
 
 
@@ -57,14 +57,19 @@ def test_choosing_a_sample_and_opening_a_file(window, tmp_path, qtbot):
     item = next(panel.samples.item(i) for i in range(panel.samples.count())
                 if panel.samples.item(i).data(Qt.ItemDataRole.UserRole) == "shepp-logan")
     panel.samples.itemClicked.emit(item)
+    wait_image(qtbot, window)
     assert window.workbench.image_source["spec"] == "shepp-logan"
     ramp = (np.add.outer(np.arange(40), np.arange(40)) * 3).astype(np.uint8)
     Image.fromarray(ramp).save(tmp_path / "ramp.png")
     assert panel.open_image(str(tmp_path / "ramp.png"))
+    wait_image(qtbot, window)
     assert window.viewers.image_of("x").shape == SHAPE
-    assert not panel.open_image(str(tmp_path / "nothing.png"))
+    assert window.settings.recent("image") == [str(tmp_path / "ramp.png")]
+    panel.open_image(str(tmp_path / "nothing.png"))
+    wait_image(qtbot, window)
     assert "nothing.png" in panel.problem.text()
     assert window.workbench.image_source["spec"].endswith("ramp.png")   # the last good image stays
+    assert window.settings.recent("image") == [str(tmp_path / "ramp.png")]
 
 
 def test_changing_the_rate_redraws_the_mask_and_resets(window, qtbot):

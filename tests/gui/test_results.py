@@ -13,6 +13,7 @@ from .conftest import wait_idle
 
 def attack_for(window, qtbot, iterations=6):
     panel = window.attack_panel
+    panel.modes["paper"].click()
     panel.fields["lr"].set_value(0.05)
     panel.iterations.setValue(iterations)
     panel.snapshot_text.setText("2, 4")

@@ -60,8 +60,9 @@ def test_region_of_interest_confines_r(window, qtbot):
 
 def test_constrained_search_keeps_r_in_the_ball(window, qtbot):
     panel = window.attack_panel
-    panel.constrained.setChecked(True)
-    panel.theta.set_value(0.02)
+    panel.modes["budgeted"].click()
+    panel.budget.field.setText("2")
+    panel.restarts.setValue(0)
     panel.iterations.setValue(4)
     assert panel.run()
     qtbot.waitUntil(lambda: window.attack.state == "finished", timeout=20000)
@@ -69,14 +70,14 @@ def test_constrained_search_keeps_r_in_the_ball(window, qtbot):
     assert float(search.r.norm() / search.x.norm()) <= 0.02 + 1e-6
 
 
-def test_dropping_an_image_file_opens_it(window, tmp_path):
+def test_dropping_an_image_file_opens_it(window, tmp_path, qtbot):
     Image.fromarray((np.arange(48 * 48).reshape(48, 48) % 251).astype(np.uint8)).save(tmp_path / "drop.png")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "drop.png"))])
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    assert window.workbench.image_source["spec"].endswith("drop.png")
+    qtbot.waitUntil(lambda: window.workbench.image_source["spec"].endswith("drop.png"), timeout=10000)
 
 
 def test_help_and_preferences(window, settings):

@@ -1,41 +1,29 @@
-"""Attack panel: λ, γ, η, τ, iterations, p(x), domain, momentum kind, θ, ROI; presets; controls;
-live curves of Q, ‖r‖/‖x‖ and the network's change; a slider over the snapshots r₁ < r₂ < …"""
+"""Attack panel: the mode (budgeted: ε, restarts; paper: presets, λ, γ, η, τ, momentum kind,
+snapshots), iterations, p(x), domain, ROI; controls; the adequacy beside the progress; live curves
+of Q, ‖r‖/‖x‖ and the network's change; the budget curve; a slider over the snapshots r₁ < r₂ < …"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QRadioButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ...errors import StabviewError
 from ...stability.params import DOMAINS, METHODS, PAPER_PRESETS, TARGETS, AttackParams
-from ..theme import CURVE_COLOURS
-from .common import NumberField, ProblemLabel
+from ..theme import CURVE_COLOURS, current_theme, error_colour
+from .attack_display import current_numbers, grown_range, progress_text, snapshot_label
+from .attack_mode import BudgetControls, adequacy, adequacy_text, diverged_text
+from .budget_curve_plot import BudgetCurvePlot
+from .common import NumberField, ProblemLabel, legend_below
+
+__all__ = ["AttackPanel", "current_numbers", "grown_range", "progress_text", "snapshot_label"]
 
 NUMBERS = (("lam", "λ", "weight of −λ/2‖r‖² in Q: larger keeps r smaller"),
            ("momentum", "γ", "momentum of the ascent, in [0, 1)"),
            ("lr", "η", "learning rate of the ascent"),
            ("init_scale", "τ", "r₀ = τ·U[0,1]ᴺ"))
-
-
-def grown_range(current: tuple[float, float], low: float, high: float) -> tuple[float, float] | None:
-    """A new axis range holding [low, high], or None if `current` already does.
-
-    Ranges grow with headroom (half the span again) so they change rarely: regenerating
-    pyqtgraph's axes is most of a plot's repaint cost, and repaints while an attack runs
-    compete with the worker for the interpreter lock.
-    """
-    lo, hi = current
-    if low >= lo and high <= hi:
-        return None
-    span = max(high - low, 1e-12)
-    return (min(lo, low - 0.5 * span) if low < lo else lo, max(hi, high + 0.5 * span) if high > hi else hi)
-
-
-def snapshot_label(snap: dict, k: int) -> str:
-    return f"r{k + 1}: ‖r‖/‖x‖ = {snap['perturbation_rel']:.2%} (iteration {snap['iteration']})"
 
 
 class AttackPanel(QWidget):
@@ -46,12 +34,38 @@ class AttackPanel(QWidget):
     def __init__(self, attack, workbench, viewers, parent: QWidget | None = None):
         super().__init__(parent)
         self.attack, self.workbench, self.viewers = attack, workbench, viewers
+        self.modes: dict[str, QRadioButton] = {}
+        self.mode_group = QButtonGroup(self)
+        mode_row = QHBoxLayout()
+        for mode, tip in (("budgeted", "maximise the network's change with ‖r‖ ≤ ε‖x‖: nothing to tune "
+                                       "(the default, as `stabview attack`)"),
+                          ("paper", "the paper's penalised search (λ, γ, η, τ), for reproducing its figures")):
+            button = QRadioButton(mode)
+            button.setToolTip(tip)
+            button.setStatusTip(tip)
+            self.modes[mode] = button
+            self.mode_group.addButton(button)
+            mode_row.addWidget(button)
+        self.modes["budgeted"].setChecked(True)
+        self.budget = BudgetControls()
+        self.restarts = self.budget.restarts
+        self.budgeted_box, self.paper_box = QWidget(), QWidget()
+        budgeted_form = QFormLayout(self.budgeted_box)
+        budgeted_form.setContentsMargins(0, 0, 0, 0)
+        budgeted_form.addRow("ε", self.budget)
+        budgeted_form.addRow("restarts", self.restarts)
         self.preset = QComboBox()
-        self.preset.setStatusTip("Fill the parameters from the network's card or the paper's Table 1")
+        self.preset.setStatusTip("Fill the parameters from the network's card or the paper's Table 1 "
+                                 "(switches to the paper mode)")
         self.preset.activated.connect(self._preset_chosen)
         self.fields: dict[str, NumberField] = {}
         form = QFormLayout()
-        form.addRow("preset", self.preset)
+        form.addRow("mode", mode_row)
+        form.addRow(self.budgeted_box)
+        form.addRow(self.paper_box)
+        paper_form = QFormLayout(self.paper_box)
+        paper_form.setContentsMargins(0, 0, 0, 0)
+        paper_form.addRow("preset", self.preset)
         grid = QGridLayout()
         for k, (key, symbol, tip) in enumerate(NUMBERS):
             field = NumberField(getattr(AttackParams(), key), tip=tip,
@@ -59,10 +73,11 @@ class AttackPanel(QWidget):
             self.fields[key] = field
             grid.addWidget(QLabel(symbol), k // 2, 2 * (k % 2))
             grid.addWidget(field, k // 2, 2 * (k % 2) + 1)
-        form.addRow(grid)
+        paper_form.addRow(grid)
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 100_000)
         self.iterations.setValue(100)
+        self.iterations.setToolTip("steps of the search (budgeted: per start, each may stop earlier when it stalls)")
         self.target = QComboBox()
         self.target.addItems(TARGETS)
         self.target.setToolTip("p(x): push away from the clean output f(Ax) or from the truth x")
@@ -72,29 +87,24 @@ class AttackPanel(QWidget):
         self.method = QComboBox()
         self.method.addItems(METHODS)
         self.method.setToolTip("momentum kind: heavy-ball (the paper) or Nesterov")
-        self.constrained = QCheckBox("θ")
-        self.constrained.setToolTip("maximise the change with ‖r‖ ≤ θ‖x‖ instead of the λ penalty")
-        self.theta = NumberField(0.03, minimum=1e-9, tip="θ: radius of the ball ‖r‖ ≤ θ‖x‖")
         self.use_roi = QCheckBox("confine r to a region (box on the x view)")
         self.use_roi.toggled.connect(self._roi_toggled)
         self.snapshot_text = QLineEdit()
         self.snapshot_text.setPlaceholderText("auto: a third and two thirds")
         self.snapshot_text.setToolTip("iterations whose r is kept, e.g. 20, 50, 80")
-        theta_row = QHBoxLayout()
-        theta_row.addWidget(self.constrained)
-        theta_row.addWidget(self.theta)
         for combo in (self.target, self.domain, self.method):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6)
         pairs = QGridLayout()            # two settings per row keeps the panel short at 800 px
         for k, (label, widget) in enumerate((("iterations", self.iterations), ("p(x)", self.target),
-                                             ("domain", self.domain), ("momentum", self.method))):
+                                             ("domain", self.domain))):
             pairs.addWidget(QLabel(label), k // 2, 2 * (k % 2))
             pairs.addWidget(widget, k // 2, 2 * (k % 2) + 1)
         form.addRow(pairs)
-        form.addRow("constrained", theta_row)
-        form.addRow("snapshots at", self.snapshot_text)
+        paper_form.addRow("momentum", self.method)
+        paper_form.addRow("snapshots at", self.snapshot_text)
         form.addRow(self.use_roi)
+        self.mode_group.buttonClicked.connect(lambda button: self._mode_changed())
         self.buttons: dict[str, QPushButton] = {}
         button_row = QGridLayout()
         for key, text, tip in (("run", "Run", "Run or resume the search (F5)"),  # two rows
@@ -103,7 +113,9 @@ class AttackPanel(QWidget):
                                ("reset", "Reset", "Forget the search and start again from r₀"),
                                ("snapshot", "Snapshot", "Keep the current r as a snapshot"),
                                ("ceiling", "Ceiling", "Measure the network's linearised gain at x: the most "
-                                                      "change ÷ size a tiny r can reach (Pause cancels)")):
+                                                      "change ÷ size a tiny r can reach (Pause cancels)"),
+                               ("curve", "Curve", "Budget curve: the worst-case change at ε = 0.5%, 1%, 2%, 5%, "
+                                                  "each continued from the last (Pause cancels)")):
             button = QPushButton(text)
             button.setStatusTip(tip)
             button.setToolTip(tip)
@@ -115,6 +127,7 @@ class AttackPanel(QWidget):
         self.buttons["reset"].clicked.connect(attack.reset)
         self.buttons["snapshot"].clicked.connect(attack.take_snapshot)
         self.buttons["ceiling"].clicked.connect(self.measure_ceiling)
+        self.buttons["curve"].clicked.connect(self.run_curve)
         self.progress = QLabel("not started")
         self.progress.setWordWrap(True)
         # a fixed height: the text changes every redraw, and a label that grows or shrinks by a
@@ -124,24 +137,32 @@ class AttackPanel(QWidget):
         self.progress.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.ceiling = QLabel("")
         self.ceiling.setWordWrap(True)
-        self.ceiling.setFixedHeight(2 * self.ceiling.fontMetrics().lineSpacing() + 4)   # as above
+        self.ceiling.setFixedHeight(3 * self.ceiling.fontMetrics().lineSpacing() + 4)   # as above
         self.ceiling.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.ceiling.setStatusTip("change ÷ size of the current r against the network's linearised gain at x")
         self.problem = ProblemLabel()
+        self.curve_plot = BudgetCurvePlot()
+        self.curve_plot.hide()             # shown once a curve has points or runs
         self.objective_plot = pg.PlotWidget(title="Q(r)")
         self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
         for plot in (self.objective_plot, self.percent_plot):
             plot.setMinimumHeight(120)
-            plot.setMaximumHeight(170)
+            plot.setMaximumHeight(190)
             plot.disableAutoRange()
             plot.setMouseEnabled(False, False)
             plot.setLabel("bottom", "iteration")
             plot.getAxis("left").enableAutoSIPrefix(False)
             # no grid: pyqtgraph redraws grid lines on every paint, 5× the cost of the curves
-        self.percent_plot.addLegend(offset=(5, 5))
+        legend_below(self.percent_plot, columns=2)
         self.curve_q = self.objective_plot.plot(pen=pg.mkPen(CURVE_COLOURS["objective"], width=2))
         self.curve_r = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["perturbation"], width=2), name="‖r‖/‖x‖")
         self.curve_f = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["change"], width=2), name="‖Δf‖/‖f‖")
+        # where the snapshot chosen on the perturbation path lies on the curves
+        self.markers = [pg.InfiniteLine(angle=90, pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine))
+                        for _ in range(2)]
+        for plot, marker in zip((self.objective_plot, self.percent_plot), self.markers):
+            plot.addItem(marker, ignoreBounds=True)
+            marker.hide()
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setStatusTip("Scrub the kept perturbations r₁ < r₂ < … (right end: the current r)")
@@ -155,19 +176,23 @@ class AttackPanel(QWidget):
         layout.addWidget(self.problem)
         layout.addWidget(self.objective_plot, 1)
         layout.addWidget(self.percent_plot, 1)
+        layout.addWidget(self.curve_plot, 1)
         layout.addWidget(self.slider)
         layout.addWidget(self.slider_label)
         self._roi_item = None
         self._fitted: dict = {}
+        self._warned = False
         attack.updated.connect(self.show_view)
         attack.stateChanged.connect(self._state_changed)
         attack.snapshotsChanged.connect(self._snapshots_changed)
         attack.failed.connect(self.problem.show_problem)
         attack.ceilingProgress.connect(self.ceiling.setText)
         attack.ceilingChanged.connect(self._ceiling_changed)
+        attack.curveChanged.connect(self._curve_changed)
         attack.runner.busyChanged.connect(self._update_buttons)
         workbench.networkChanged.connect(self.refresh_presets)
         self.refresh_presets()
+        self._mode_changed()
         self._state_changed("idle")
 
     # --- parameters --------------------------------------------------------------------------
@@ -181,23 +206,45 @@ class AttackPanel(QWidget):
             self.preset.addItem(f"paper: {name}", {**params.to_dict(), "iterations": 100})
         if net is not None and not net.card.attack_preset and net.card.name in PAPER_PRESETS:
             self.preset.setCurrentIndex(list(PAPER_PRESETS).index(net.card.name))
-        self._preset_chosen(self.preset.currentIndex())
+        self._fill_paper(self.preset.itemData(self.preset.currentIndex()) or {})
+
+    def _fill_paper(self, data: dict) -> None:
+        """The paper mode's fields from a preset (the mode and the shared settings stay)."""
+        params = AttackParams.from_dict({**data, "mode": "paper"})
+        for key, field in self.fields.items():
+            field.set_value(getattr(params, key))
+        self.method.setCurrentText(params.method)
 
     def _preset_chosen(self, index: int) -> None:
+        """A preset chosen by the user: its values, in the paper mode they belong to."""
         data = self.preset.itemData(index) or {}
-        self.set_params(AttackParams.from_dict(data), int(data.get("iterations", self.iterations.value())))
+        self.set_params(AttackParams.from_dict({**data, "mode": "paper"}),
+                        int(data.get("iterations", self.iterations.value())))
 
-    def set_params(self, params: AttackParams, iterations: int | None = None) -> None:
+    def mode(self) -> str:
+        return "budgeted" if self.modes["budgeted"].isChecked() else "paper"
+
+    def set_mode(self, mode: str) -> None:
+        self.modes[mode].setChecked(True)
+        self._mode_changed()
+
+    def _mode_changed(self) -> None:
+        budgeted = self.mode() == "budgeted"
+        self.budgeted_box.setVisible(budgeted)
+        self.paper_box.setVisible(not budgeted)
+
+    def set_params(self, params: AttackParams, iterations: int | None = None, restarts: int | None = None) -> None:
         for key, field in self.fields.items():
             field.set_value(getattr(params, key))
         self.target.setCurrentText(params.target)
         self.domain.setCurrentText(params.domain)
         self.method.setCurrentText(params.method)
-        self.constrained.setChecked(params.budgeted)
-        if params.budgeted:
-            self.theta.set_value(params.budget)
+        self.budget.set_budget(params.budget)
+        self.set_mode(params.mode)
         if iterations is not None:
             self.iterations.setValue(iterations)
+        if restarts is not None:
+            self.restarts.setValue(restarts)
 
     def params(self) -> AttackParams:
         """The parameters as entered; raises StabviewError naming the bad field."""
@@ -207,16 +254,16 @@ class AttackPanel(QWidget):
             if value is None:
                 raise StabviewError(f"{dict((k, s) for k, s, _ in NUMBERS)[key]} is not a valid number")
             values[key] = value
-        budgeted = self.constrained.isChecked()
-        theta = self.theta.value() if budgeted else None
-        if budgeted and theta is None:
-            raise StabviewError("θ must be a number > 0")
-        budget = {"mode": "budgeted", "budget": theta} if budgeted else {"mode": "paper"}
-        return AttackParams(target=self.target.currentText(), domain=self.domain.currentText(),
+        budget = self.budget.budget()
+        if budget is None:
+            raise StabviewError("ε must be a number > 0 (in % of ‖x‖, e.g. 2)")
+        return AttackParams(mode=self.mode(), budget=budget,target=self.target.currentText(), domain=self.domain.currentText(),
                             method=self.method.currentText(), seed=int(self.workbench.sampling.get("seed", 0)),
-                            **budget, **values)
+                            **values)
 
     def snapshot_iterations(self) -> tuple[int, ...]:
+        if self.mode() == "budgeted":
+            return ()                # snapshots of the paper's path r₁ < r₂ < r₃ (Snapshot still keeps any r)
         n = self.iterations.value()
         text = self.snapshot_text.text().strip()
         if not text:
@@ -250,7 +297,7 @@ class AttackPanel(QWidget):
     def configure(self) -> bool:
         try:
             self.attack.configure(self.params(), self.iterations.value(), self.snapshot_iterations(),
-                                  self.roi_mask())
+                                  self.roi_mask(), self.restarts.value())
         except StabviewError as exc:
             self.problem.show_problem(str(exc))
             return False
@@ -263,6 +310,20 @@ class AttackPanel(QWidget):
 
     def step(self) -> bool:
         return self.configure() and self.attack.step()
+
+    def run_curve(self) -> bool:
+        """The budget curve with the budgeted search's settings (whatever the mode shown)."""
+        if not self.configure():
+            return False
+        self.curve_plot.show()
+        return self.attack.run_curve()
+
+    def _curve_changed(self, update) -> None:
+        points, phase = update
+        self.curve_plot.setVisible(bool(points) or self.attack.runner.busy)
+        self.curve_plot.show_points(points)
+        if phase:
+            self.progress.setText(phase)
 
     # --- live display --------------------------------------------------------------------------
     def show_view(self, view) -> None:
@@ -278,11 +339,8 @@ class AttackPanel(QWidget):
             self.curve_f.setData(its, f)
             self._fit(self.objective_plot, its, q)
             self._fit(self.percent_plot, its, np.concatenate([r, f]))
-            last = history[-1]
             self._show_ceiling()
-            self.progress.setText(
-                f"iteration {view.iteration} / {self.attack.iterations}: ‖r‖/‖x‖ {last['perturbation_rel']:.2%}, "
-                f"network change {last['network_change_rel']:.1%}, PSNR {last['psnr']:.1f} dB")
+            self.progress.setText(progress_text(view, self.attack.iterations))
 
     def _fit(self, plot, its: np.ndarray, values: np.ndarray) -> None:
         x_range = (0.0, float(max(self.attack.iterations, its.max() + 1)))
@@ -312,19 +370,27 @@ class AttackPanel(QWidget):
         else:
             self._show_ceiling()
 
+    def adequacy(self) -> dict | None:
+        """The shown r's gain against the measured ceiling (see `attack_mode.adequacy`)."""
+        view = self.attack.last_view
+        if view is None or not view.history:
+            return None
+        return adequacy(current_numbers(view), self.attack.ceiling)
+
     def _show_ceiling(self) -> None:
-        """The runner's measured ceiling beside the current r's gain (nothing when none is measured)."""
+        """The runner's measured ceiling beside the current r's gain (nothing when none is measured);
+        red with advice when the search reached less than half of a converged ceiling."""
         if self.attack.ceiling is None:
             return
-        ceiling = self.attack.ceiling["gain"][0]
-        text = f"linearised gain at x (ceiling): {ceiling:.2f}×"
-        view = self.attack.last_view
-        if view is not None and view.history:
-            last = view.history[-1]
-            if last["perturbation_rel"] > 0:
-                gain = last["network_change_rel"] / last["perturbation_rel"]
-                text += f"; this r: {gain:.2f}× ({gain / ceiling:.0%} of it)"
-        self.ceiling.setText(text)
+        figure = self.adequacy()
+        warn = figure is not None and figure["warning"] and self.attack.state == "finished"
+        if warn != self._warned:       # restyling re-polishes the label: only when it changes
+            self._warned = warn
+            self.ceiling.setStyleSheet(f"color: {error_colour(current_theme())};" if warn else "")
+        if figure is None:
+            self.ceiling.setText(f"linearised gain at x (ceiling): {self.attack.ceiling['gain'][0]:.2f}×")
+        else:
+            self.ceiling.setText(adequacy_text({**figure, "warning": warn}, self.mode() == "budgeted"))
 
     def _update_buttons(self, *args) -> None:
         """From the search's state and the attack thread's job (the thread also measures the
@@ -336,9 +402,15 @@ class AttackPanel(QWidget):
         self.buttons["pause"].setEnabled(not idle_thread)
         self.buttons["snapshot"].setEnabled(state != "idle")
         self.buttons["ceiling"].setEnabled(not busy)
+        self.buttons["curve"].setEnabled(not busy)
 
     def _state_changed(self, state: str) -> None:
         self._update_buttons()
+        search = self.attack.search
+        if state in ("finished", "paused") and search is not None and search.stopped_by == "diverged":
+            self.problem.show_problem(diverged_text(search.params))
+        if state == "finished":
+            self._show_ceiling()
         if state == "idle":
             self._fitted = {}
             self.progress.setText("not started")
@@ -357,6 +429,10 @@ class AttackPanel(QWidget):
 
     def _slider_moved(self, value: int) -> None:
         snaps = self.attack.snapshots
+        for marker in self.markers:
+            marker.setVisible(value < len(snaps))
+            if value < len(snaps):
+                marker.setValue(snaps[value]["iteration"])
         if value < len(snaps):
             self.slider_label.setText(snapshot_label(snaps[value], value))
             self.snapshotChosen.emit(value)

@@ -1,11 +1,22 @@
-"""Small widgets the panels share: an error line, a number field that accepts 1e-5, a form."""
+"""Small widgets the panels share: an error line, a number field that accepts 1e-5, a form,
+and a plot legend placed below the axes (never over the curves)."""
 
 from __future__ import annotations
 
 import math
 
+import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QWidget
+
+
+def legend_below(plot: pg.PlotWidget, columns: int = 3) -> pg.LegendItem:
+    """A legend in its own row under the plot's bottom axis; curves added with `name=` join it."""
+    legend = pg.LegendItem(colCount=columns, verSpacing=-6, horSpacing=12)
+    item = plot.getPlotItem()
+    item.layout.addItem(legend, 4, 1)
+    item.legend = legend
+    return legend
 
 from ..theme import current_theme, error_colour
 

@@ -73,7 +73,7 @@ class DetailsPanel(QWidget):
         self.clear_button = QPushButton("Clear")
         self.undo_button.clicked.connect(self.undo)
         self.redo_button.clicked.connect(self.redo)
-        self.clear_button.clicked.connect(workbench.canvas.clear)
+        self.clear_button.clicked.connect(self.clear)
         edit_row = QHBoxLayout()
         for b in (self.undo_button, self.redo_button, self.clear_button):
             edit_row.addWidget(b)
@@ -107,8 +107,9 @@ class DetailsPanel(QWidget):
         return Detail("symbol", name, (row, col), self.size.value(), self.intensity.value())
 
     def stamp_at(self, row: float, col: float) -> None:
+        detail = self.current_detail(row, col)
         try:
-            self.workbench.canvas.stamp(self.current_detail(row, col))
+            self.workbench.edit_details(f"stamp {detail.content}", lambda canvas: canvas.stamp(detail))
             self.problem.show_problem("")
         except StabviewError as exc:
             self.problem.show_problem(str(exc))
@@ -117,12 +118,27 @@ class DetailsPanel(QWidget):
         tool = self.viewers.tool
         if tool not in ("brush", "eraser"):
             return
-        self.workbench.canvas.stroke(points, self.radius.value(), self.intensity.value(), erase=tool == "eraser")
+        radius, intensity = self.radius.value(), self.intensity.value()
+        try:
+            self.workbench.edit_details(tool, lambda canvas: canvas.stroke(points, radius, intensity,
+                                                                           erase=tool == "eraser"))
+        except StabviewError as exc:
+            self.problem.show_problem(str(exc))
+
+    def clear(self) -> None:
+        self.workbench.edit_details("clear the details", lambda canvas: canvas.clear())
 
     def undo(self) -> None:
-        self.workbench.canvas.undo()
+        """The window's Edit ▸ Undo (one history for details, attacks, networks and images)."""
+        self.history_undo()
 
     def redo(self) -> None:
+        self.history_redo()
+
+    def history_undo(self) -> None:      # replaced by the window with its keeper's
+        self.workbench.canvas.undo()
+
+    def history_redo(self) -> None:
         self.workbench.canvas.redo()
 
     def set_tool(self, key: str) -> None:
@@ -136,11 +152,14 @@ class DetailsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         canvas = self.workbench.canvas
-        self.undo_button.setEnabled(canvas.can_undo)
-        self.redo_button.setEnabled(canvas.can_redo)
+        self.set_undo_enabled(canvas.can_undo, canvas.can_redo)
         self.clear_button.setEnabled(not canvas.is_empty)
         self.verdict.setText("")
         self.results = {}
+
+    def set_undo_enabled(self, undo: bool, redo: bool) -> None:
+        self.undo_button.setEnabled(undo)
+        self.redo_button.setEnabled(redo)
 
     # --- test 2 -------------------------------------------------------------------------------
     def run_test(self) -> bool:

@@ -104,11 +104,14 @@ class ImagePanel(ImageDropTarget, QWidget):
             self.open_image(path)
 
     def open_image(self, path: str) -> bool:
+        """Open `path` in the background (True: loading started); a recent file once it opened."""
         index = self.slice_box.value()
-        if self.workbench.set_image(path, None if index < 0 else index):
-            self.workbench.settings.add_recent("image", path)
-            return True
-        return False
+
+        def done(ok: bool) -> None:
+            if ok and os.path.exists(path):
+                self.workbench.settings.add_recent("image", path)
+
+        return self.workbench.set_image(path, None if index < 0 else index, on_done=done)
 
     def _slice_changed(self) -> None:
         spec = self.workbench.image_source.get("spec", "")

@@ -1,14 +1,21 @@
-"""Network panel: the zoo with each card's facts, and "Open model…" for a user's file + card."""
+"""Network panel: the zoo with each card's facts, and "Open model…" for a user's file + card.
+
+A user's file that loaded is inspected in the background (`networks.inspection`, as
+`stabview inspect` prints it: format, layers or ONNX operators, parameters, the card's facts,
+a timed probe, the output's range, problems) and only then joins File ▸ Open Recent.
+"""
 
 from __future__ import annotations
 
 import os
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from ...errors import StabviewError
+from ..workers import Job, JobRunner
 from .common import ProblemLabel
 
 MODEL_FILTER = "Model files (*.safetensors *.pt *.pth *.onnx *.ts *.zip);;All files (*)"
@@ -46,7 +53,7 @@ class NetworkPanel(QWidget):
         self.zoo_list.itemClicked.connect(self._chosen)
         self.zoo_list.setWordWrap(True)
         self.zoo_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.zoo_list.setMaximumHeight(130)
+        self.zoo_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty_note = QLabel()
         self.empty_note.setWordWrap(True)
         self.facts = QLabel()
@@ -61,8 +68,20 @@ class NetworkPanel(QWidget):
         self.busy.setTextVisible(False)
         self.busy.hide()
         self.problem = ProblemLabel()
+        self.inspection = QPlainTextEdit()
+        self.inspection.setReadOnly(True)
+        self.inspection.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.inspection.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.inspection.setStatusTip("What the opened model file is and whether its card fits it "
+                                     "(the report of `stabview inspect`)")
+        self.inspection.setMaximumHeight(220)
+        self.inspection.hide()
+        self.report = None               # the last Inspection of a user's file
+        self._opening: str | None = None  # a user's file asked for, not loaded yet
+        self.inspector = JobRunner("inspect", lambda: 1, self)
         layout = QVBoxLayout(self)
-        for w in (self.zoo_list, self.empty_note, self.open_button, self.busy, self.facts, self.problem):
+        for w in (self.zoo_list, self.empty_note, self.open_button, self.busy, self.facts, self.problem,
+                  self.inspection):
             layout.addWidget(w)
         layout.addStretch(1)
         workbench.networkChanged.connect(self._network_changed)
@@ -89,6 +108,25 @@ class NetworkPanel(QWidget):
                                 "with its card (File ▸ Open model…).")
         self.empty_note.setVisible(not cards)
         self.zoo_list.setVisible(bool(cards))
+        self.fit_list()
+
+    def fit_list(self) -> None:
+        """As tall as its entries (wrapped at the current width): the whole zoo is always visible."""
+        items = self.zoo_list
+        items.doItemsLayout()
+        rows = sum(items.visualItemRect(items.item(i)).height() for i in range(items.count()))
+        spacing = 2 * items.spacing() * items.count()
+        height = rows + spacing + 2 * items.frameWidth() + 2
+        if height != items.height():
+            items.setFixedHeight(height)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.fit_list()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_list()          # wrapping changes with the width
 
     def _chosen(self, item: QListWidgetItem) -> None:
         name = item.data(Qt.ItemDataRole.UserRole)
@@ -112,11 +150,19 @@ class NetworkPanel(QWidget):
                 self.problem.show_problem(f"{os.path.basename(path)} needs a model card (JSON): "
                                           "see docs/own-network.md")
                 return
-        self.workbench.settings.add_recent("model", path)
-        self.workbench.load_network(path, card)
+        self._opening = os.path.abspath(path)      # joins Open Recent once it has loaded
+        if not self.workbench.load_network(path, card):
+            self._opening = None
 
     def _network_changed(self) -> None:
         net = self.workbench.net
+        source = self.workbench.network_source
+        if self._opening is not None and source.get("path") == self._opening:
+            self._opening = None
+            self.workbench.settings.add_recent("model", source["path"])
+            self.inspect(source["path"], source.get("card"))
+        elif not source.get("path"):
+            self.inspection.hide()
         self.facts.setText(card_facts(net.card) if net is not None else "")
         self.facts.setToolTip(f"training data: {net.card.data}" if net is not None and net.card.data else "")
         name = self.workbench.network_source.get("name")
@@ -127,3 +173,23 @@ class NetworkPanel(QWidget):
     def _problem(self, panel: str, text: str) -> None:
         if panel == "network":
             self.problem.show_problem(text)
+            if text:
+                self._opening = None              # it failed: not a recent file
+
+    # --- the inspection report -------------------------------------------------------------
+    def inspect(self, path: str, card: str | None = None) -> bool:
+        """Inspect a model file in the background and show the report (False: one still runs)."""
+        from ...networks.inspection import inspect_network
+
+        self.inspection.setPlainText(f"inspecting {os.path.basename(path)} …")
+        self.inspection.show()
+        return self.inspector.submit(Job(lambda job: inspect_network(path, card), on_done=self._inspected,
+                                         on_error=self._inspection_failed, name="inspect network"))
+
+    def _inspected(self, report) -> None:
+        self.report = report
+        self.inspection.setPlainText(report.to_text())
+
+    def _inspection_failed(self, message: str) -> None:
+        self.report = None
+        self.inspection.setPlainText(f"the inspection failed: {message}")

@@ -16,7 +16,7 @@ from ...stability.samples import sweep
 from ..baseline_jobs import baseline_function
 from ..theme import CURVE_COLOURS, TRAINED_COLOUR
 from ..workers import Job, JobRunner
-from .common import ProblemLabel
+from .common import ProblemLabel, legend_below
 
 DEFAULT_RATES = (0.1, 0.15, 0.2, 0.25, 0.33, 0.4, 0.5, 0.6)
 DEFAULT_VIEWS = (25, 50, 100, 200, 500, 1000)
@@ -51,7 +51,7 @@ class SamplesPanel(QWidget):
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.setLabel("left", "PSNR (dB)")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-5, 5))
+        legend_below(self.plot, columns=3)
         self.trained_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(TRAINED_COLOUR, width=2),
                                             label="trained", labelOpts={"position": 0.95, "color": TRAINED_COLOUR})
         self.plot.addItem(self.trained_line)
@@ -64,6 +64,7 @@ class SamplesPanel(QWidget):
         self.picked_label = QLabel("click a point to see that reconstruction")
         self.problem = ProblemLabel()
         self.result = None
+        self.picked_value: tuple | None = None       # (reconstructor, rate) shown in `picked`
         row = QHBoxLayout()
         row.addWidget(QLabel("rates"))
         row.addWidget(self.rates_edit, 1)
@@ -81,6 +82,8 @@ class SamplesPanel(QWidget):
         layout.addWidget(self.picked_label)
         self.runner.busyChanged.connect(self._busy)
         workbench.networkChanged.connect(self._network_changed)
+        workbench.imageChanged.connect(self.clear_picked)
+        workbench.samplingChanged.connect(self.clear_picked)
 
     # --- the sweep ------------------------------------------------------------------------------
     def rates(self) -> list[float]:
@@ -157,8 +160,17 @@ class SamplesPanel(QWidget):
         net = self.workbench.net
         if net is not None:
             self.trained_line.setValue(net.card.rate)
+        self.runner.cancel()
         self._clear_series()
         self.result = None
+        self.clear_picked()
+
+    def clear_picked(self) -> None:
+        """A picked reconstruction belongs to one network and image: drop it when they change."""
+        self.view_runner.cancel()
+        self.picked_value = None
+        self.picked.clear()
+        self.picked_label.setText("click a point to see that reconstruction")
 
     # --- plot -----------------------------------------------------------------------------------
     def _clear_series(self) -> None:
@@ -201,6 +213,7 @@ class SamplesPanel(QWidget):
         wb = self.workbench
         net, op, x = wb.net, wb.op.with_rate(rate), wb.image()[None].to(wb.device)
         baseline = baseline_function()
+        generation = wb.generation
 
         def work(job: Job):
             import torch
@@ -212,13 +225,16 @@ class SamplesPanel(QWidget):
                     out = baseline(op, y, should_stop=job.cancelled).image
                 else:
                     out = op.warm_start(y)
-            return name, rate, out[0].abs().cpu().numpy().copy()
+            return name, rate, out[0].abs().cpu().numpy().copy(), generation
 
         self.picked_label.setText(f"reconstructing ({name}, rate {rate:.3f}) …")
         return self.view_runner.submit(Job(work, on_done=self._show_picked, on_error=self._failed, name="point"))
 
     def _show_picked(self, value) -> None:
-        name, rate, image = value
+        name, rate, image, generation = value
+        if generation != self.workbench.generation:
+            return                       # made for a network or image no longer shown
+        self.picked_value = (name, rate)
         self.picked.setImage(image, levels=(0, max(float(image.max()), 1e-6)))
         self.picked_label.setText(f"{name} at rate {rate:.3f}")
         self.picked_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

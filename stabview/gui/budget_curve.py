@@ -1,0 +1,95 @@
+"""The budget curve in the window: the worst-case change at ε = 0.5%, 1%, 2%, 5%, one point at a time.
+
+The same continuation as `stability.worst_case.search_worst_case` with `budgets` (the CLI's
+`--budgets`): the smallest budget runs every start (the ceiling's direction and the random
+ones), each larger budget starts from the previous budget's best r. Each finished budget
+becomes a point with the CLI's curve keys (worst-case change, random noise of the same norm,
+gain, and the baseline's change on the same r when a baseline is given), published at once so
+the panel draws it while the next budget runs. No Qt here: the attack runner runs
+`budget_curve` in its worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ..stability import metrics
+from ..stability.attack import add_linear_gain, noise_control
+from ..stability.params import AttackParams
+from ..stability.perturbation import PerturbationSearch
+from .attack_starts import StartPlan, ended
+
+DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
+
+
+def baseline_change(search: PerturbationSearch, baseline, clean_base: torch.Tensor) -> float:
+    """The baseline's relative change on the search's reported r (the CLI's baseline_change_rel)."""
+    with torch.no_grad():
+        perturbed = baseline(search.measurements(search.result_r), search.op)
+    return float(metrics.rel_l2(perturbed.cpu(), clean_base.cpu()))
+
+
+def curve_point(search: PerturbationSearch, iterations: int, noise_draws: int, ceiling: dict | None) -> dict:
+    """One budget's numbers, with the keys of result.json's 'curve' records."""
+    state = search.result_state
+    noise = noise_control(search, search.result_r, noise_draws)
+    point = {"budget": search.params.budget, "perturbation_rel": state.perturbation_rel,
+             "network_change_rel": state.network_change_rel,
+             "achieved_gain": state.network_change_rel / max(state.perturbation_rel, 1e-30),
+             "network_change_rel_random": sum(noise) / len(noise),
+             "network_change_rel_random_max": max(noise), "noise_draws": len(noise),
+             "iterations": search.iteration,
+             "stopped_by": search.stopped_by or ("iterations" if search.iteration >= iterations else "cancelled")}
+    if ceiling is not None:
+        add_linear_gain(point, ceiling["gain"][0], ceiling["converged"])
+    return point
+
+
+def budget_curve(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *, budgets=DEFAULT_BUDGETS,
+                 restarts: int = 2, direction: torch.Tensor | None = None, ceiling: dict | None = None,
+                 roi=None, noise_draws: int = 8, baseline=None,
+                 publish: Callable[[list[dict], str], None] = lambda p, s: None,
+                 should_stop: Callable[[], bool] = lambda: False) -> tuple[list[dict], list[PerturbationSearch]]:
+    """Points and best searches per finished budget (ascending); cancelling keeps the finished ones.
+
+    `baseline(y, op)` (optional) reconstructs with the stable baseline, for its change on each
+    budget's r. `publish(points, phase)` is called after every step (phase: 'ε = 1%: start 2/3,
+    step 40') and after every finished budget.
+    """
+    points: list[dict] = []
+    clean_base = None
+    searches: list[PerturbationSearch] = []
+    for budget in sorted(budgets):
+        run_params = params.with_(mode="budgeted", budget=float(budget))
+        if searches:
+            plan = StartPlan([(f"continued from {searches[-1].params.budget:.3g}", params.seed,
+                               searches[-1].result_r)])
+        else:
+            plan = StartPlan.for_params(run_params, restarts, direction)
+        while not should_stop():
+            search = plan.current
+            if search is None or ended(search, iterations):
+                search = plan.begin_next(net, op, x, run_params, roi)
+                if search is None:
+                    break
+            search.step()
+            publish(list(points), f"ε = {budget:.2%}: {plan.phase()}, step {search.iteration}")
+        best = plan.best()
+        if should_stop() or best is None or best.result_state is None:
+            break
+        point = curve_point(best, iterations, noise_draws, ceiling)
+        if baseline is not None:
+            publish(list(points), f"ε = {budget:.2%}: the baseline on the worst r")
+            if clean_base is None:
+                with torch.no_grad():
+                    clean_base = baseline(best.y, best.op)
+            point["baseline_change_rel"] = baseline_change(best, baseline, clean_base)
+            point["change_ratio"] = point["network_change_rel"] / max(point["baseline_change_rel"], 1e-12)
+            if should_stop():        # the baseline's solve was cut short: its number is not final
+                break
+        searches.append(best)
+        points.append(point)
+        publish(list(points), f"ε = {budget:.2%} done")
+    return points, searches

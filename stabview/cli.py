@@ -18,7 +18,7 @@ from . import __version__
 from .errors import StabviewError
 
 #: subcommands, in the order `stabview --help` lists them
-COMMANDS = ("attack", "details", "samples", "baseline", "zoo", "train", "demo", "images")
+COMMANDS = ("attack", "details", "samples", "baseline", "zoo", "train", "tradeoff", "demo", "images")
 
 
 def build_parser() -> argparse.ArgumentParser:

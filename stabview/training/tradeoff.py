@@ -138,3 +138,78 @@ def figure(points: list[dict], *, title: str, size: tuple[int, int] = (640, 440)
         draw.ellipse([xx - 4, yy - 4, xx + 4, yy + 4], fill=colour)
         draw.text((xx + 6, yy - 14), str(p["label"]), font=small, fill=ink)
     return canvas
+
+
+def _card(card, settings: dict | None):
+    """The card given (a ModelCard, a zoo name or a card.json path), or the recipe's with a checkpoint's levers."""
+    from ..networks import zoo  # noqa: PLC0415
+    from ..networks.card import ModelCard  # noqa: PLC0415
+    if isinstance(card, ModelCard):
+        return card
+    if card is not None:
+        return zoo.card_of(str(card)) if str(card) in zoo.names() else ModelCard.load(card)
+    if settings is None:
+        raise StabviewError("a model file that is not a training checkpoint needs --card")
+    from .loop import apply_levers  # noqa: PLC0415
+    from .recipes import recipe  # noqa: PLC0415
+    return apply_levers(recipe(settings["name"]), settings).card_template()
+
+
+def load_checkpoint_network(path: pathlib.Path, card=None, device="cpu"):
+    """(network in eval mode, its card, iteration label) for a training checkpoint or any model file."""
+    from ..networks.architectures import build_network  # noqa: PLC0415
+    from ..networks.loading import sniff  # noqa: PLC0415
+    from . import checkpoint  # noqa: PLC0415
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise StabviewError(f"no checkpoint file at {path}")
+    if sniff(path) == "torch-zip":
+        state = checkpoint.load(path)
+        card = _card(card, state["settings"])
+        net = build_network(card)
+        net.load_state_dict(state["model"])
+        return net.eval().to(device), card, int(state["iteration"])
+    from ..networks import zoo  # noqa: PLC0415
+    card = _card(card, None)
+    net = zoo.load(path, card, device=device)
+    label = path.stem
+    if sniff(path) == "safetensors":
+        from safetensors import safe_open  # noqa: PLC0415
+        with safe_open(str(path), "pt") as f:
+            label = (f.metadata() or {}).get("iterations", label)
+    return net, card, int(label) if str(label).isdigit() else label
+
+
+def held_out_images(card, images: list[str] | None = None) -> torch.Tensor:
+    """The recipe's held-out images for a zoo network's card, or the images given (sample names or files)."""
+    if images:
+        from ..data.samples import load_image_or_sample  # noqa: PLC0415
+        return torch.stack([load_image_or_sample(spec, tuple(card.image_shape)).real.float() for spec in images])
+    from .recipes import RECIPES  # noqa: PLC0415
+    if card.name not in RECIPES:
+        raise StabviewError(f"'{card.name}' has no training recipe, so no held-out set: give --images")
+    from .loop import make_data  # noqa: PLC0415
+    return make_data(RECIPES[card.name]).evaluation_images()
+
+
+def curve_of_checkpoints(paths: list[pathlib.Path], card=None, *, images: list[str] | None = None,
+                         gain_images: int = 2, gain_iterations: int = GAIN_ITERATIONS, device="cpu",
+                         progress: Callable[[int, int, dict], None] | None = None,
+                         should_stop: Callable[[], bool] | None = None) -> list[dict]:
+    """One trade-off point per checkpoint or model file, in the order given (stops early on `should_stop`)."""
+    from ..networks.base import operator_for_card  # noqa: PLC0415
+    points, held_out = [], None
+    for k, path in enumerate(paths):
+        if should_stop is not None and should_stop():
+            break
+        net, used, label = load_checkpoint_network(path, card, device)
+        if held_out is None:
+            held_out = held_out_images(used, images)
+        point = measure(net, operator_for_card(used, device), held_out,
+                        iteration=label if isinstance(label, int) else None, label=str(label),
+                        gain_images=gain_images, gain_iterations=gain_iterations, should_stop=should_stop)
+        point["file"] = str(path)
+        points.append(point)
+        if progress is not None:
+            progress(k + 1, len(paths), point)
+    return points

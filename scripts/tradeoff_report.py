@@ -1,0 +1,74 @@
+"""Collect the trade-off curves of the training runs and the shipped networks into docs/results/tradeoff.
+
+Copies `training-runs/RUN/tradeoff.{json,png}` to `docs/results/tradeoff/RUN/`, and writes
+`docs/results/tradeoff/README.md`: one row per measured point of every run, beside the shipped
+network's own point (measured by `stabview tradeoff resources/networks/NAME/weights.safetensors
+--card NAME --out docs/results/tradeoff/shipped-NAME`). Every number comes from those files.
+
+    python scripts/tradeoff_report.py [--notes NOTES.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = ROOT / "training-runs"
+OUT = ROOT / "docs" / "results" / "tradeoff"
+
+
+def levers(settings: dict) -> str:
+    from stabview.training.recipes import recipe  # noqa: PLC0415
+    base = recipe(settings["name"]).iterations
+    parts = [f"{settings['iterations'] / base:g}× the recipe's iterations ({settings['iterations']})"]
+    parts += [f"{k} = {v}" for k, v in settings["config"].items()]
+    if not settings["augment"]:
+        parts.append("no augmentation")
+    return ", ".join(parts)
+
+
+def rows(run: str, document: dict, lever: str) -> list[str]:
+    out = []
+    for p in document["points"]:
+        rate = f"{p['images_per_s']:.1f}" if p.get("images_per_s") else "—"
+        minutes = f"{p['training_minutes']:.0f}" if "training_minutes" in p else "—"
+        out.append(f"| {run} | {lever} | {p['label']} | {minutes} | {rate} | {p['psnr']:.2f} | {p['ssim']:.3f} "
+                   f"| {p['gain']:.2f} ({', '.join(f'{g:.2f}' for g in p['gains'])}) |")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=Path, help="markdown appended below the table")
+    args = parser.parse_args()
+    table = ["| run | levers | iteration | training minutes | images/s | held-out PSNR (dB) | SSIM "
+             "| linearised gain: mean (per image) |", "|---|---|---|---|---|---|---|---|"]
+    for shipped in sorted(OUT.glob("shipped-*/tradeoff.json")):
+        document = json.loads(shipped.read_text(encoding="utf-8"))
+        table += rows(shipped.parent.name, document, "the shipped network (its recipe)")
+    for curve in sorted(RUNS.glob("*/tradeoff.json")):
+        run = curve.parent.name
+        document = json.loads(curve.read_text(encoding="utf-8"))
+        (OUT / run).mkdir(parents=True, exist_ok=True)
+        for name in ("tradeoff.json", "tradeoff.png"):
+            shutil.copyfile(curve.parent / name, OUT / run / name)
+        table += rows(run, document, levers(document["settings"]))
+    text = ["# The accuracy–stability trade-off, measured", "",
+            "Made by `python scripts/tradeoff_report.py` from the `tradeoff.json` files beside it: held-out "
+            "PSNR/SSIM at the card's sampling over the recipe's whole held-out set, and the linearised gain "
+            "(ceiling of any attack; 30 power iterations) at 2 held-out images spread over that set. "
+            "Runs in progress live in `training-runs/` (with their resume commands); "
+            "images/s is the training throughput between two points, on one thread of a shared, busy 2-core "
+            "CPU at `nice -n 19` (so it varies with the machine's load). "
+            "Training minutes exclude the measurements.", "", *table, ""]
+    if args.notes:
+        text += [args.notes.read_text(encoding="utf-8")]
+    (OUT / "README.md").write_text("\n".join(text), encoding="utf-8")
+    print(f"wrote {OUT / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -41,6 +41,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="every EVERY steps measure held-out PSNR/SSIM and the linearised gain; writes "
                              "tradeoff.json and tradeoff.png beside the checkpoint")
     parser.add_argument("--gain-images", type=int, default=2, help="held-out images for the gain (default 2)")
+    parser.add_argument("--export", action="store_true",
+                        help="with --resume: measure and write the checkpoint's weights + card into --out, no training")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs of long runs)")
     parser.add_argument("--smoke", action="store_true", help="a few steps on tiny batches (for tests)")
     parser.add_argument("--eval-images", type=int, help="evaluate on only the first N held-out images")
@@ -86,7 +88,7 @@ def run(args) -> int:
                        resume=pathlib.Path(resume) if resume else None, smoke=args.smoke or None, config=config,
                        augment=False if args.no_augment else None, track_gain=args.track_gain,
                        gain_images=args.gain_images, eval_images=args.eval_images, progress=not args.no_progress,
-                       should_stop=lambda: bool(stop))
+                       should_stop=lambda: bool(stop), export_only=args.export)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not result.finished:

@@ -156,17 +156,20 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
           augment: bool | None = None, track_gain: int = 0, gain_images: int = 2,
           gain_iterations: int = tradeoff.GAIN_ITERATIONS, eval_images: int | None = None,
           command: str = "", log: Callable[[str], None] = print, progress: bool = True,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+          should_stop: Callable[[], bool] | None = None, export_only: bool = False) -> TrainResult:
     """Train network `name` from its recipe; see the module docstring for what is written where.
 
     `resume` is a checkpoint file: the run continues from it with its settings (seed, total,
     batch, levers). `steps` runs at most that many steps now, then checkpoints and stops;
     `config` overrides architecture settings (e.g. {"features": 64}); `augment=False` trains on
     the data without augmentation; `track_gain` > 0 measures a trade-off point that often.
+    `export_only` evaluates and writes the `resume` checkpoint's weights + card without training.
     """
     r = get_recipe(name)
     given = {"seed": seed, "smoke": smoke, "config": config, "augment": augment, "iterations": iterations,
              "threads": threads}
+    if export_only and resume is None:
+        raise StabviewError("exporting needs a checkpoint to export (--resume CHECKPOINT)")
     saved = checkpoint.load(resume) if resume is not None else None
     if saved is not None:
         settings = _resumed_settings(name, saved["settings"], given, log)
@@ -206,6 +209,9 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
         log(f"resumed {name} from {resume} at iteration {start_iter} of {total}")
     log(f"training {name}: {total} iterations, batch {batch}, {net.n_parameters / 1e6:.2f} M parameters, "
         f"torch threads {torch.get_num_threads()}, device {dev}, seed {seed}")
+    if export_only:
+        return _finish(r, net, card, data, start_iter, seconds / 60, False, seed, threads, dev, batch, out,
+                       checkpoint_dir, smoke, eval_images, command or command_of(settings, device), log, settings)
     eval_op = operator_for_card(card, dev)
     held_out = data.evaluation_images(2 if smoke and eval_images is None else eval_images)
     about = {"network": name, "settings": settings, "data": data.describe()}
@@ -296,7 +302,8 @@ def _finish(r, net, card, data, done, train_minutes, stopped_early, seed, thread
         "device": str(dev), "stopped_early_by_minutes": stopped_early, "data_sha256": data.sha256,
         "storage": "fp16" if fp16 else "fp32", "fp32_psnr_network": round(full["psnr_network"], 4),
         "smoke": smoke, "torch": torch.__version__, "python": platform.python_version(),
-        "random_masks": r.random_masks, "config_overrides": settings["config"], "augment": settings["augment"]}
+        "random_masks": r.random_masks, "config_overrides": settings["config"], "augment": settings["augment"],
+        "iteration_total": settings["iterations"]}
     card.evaluation = {"images": result["images"], "operator": "the card's mask (net.default_operator())",
                        "metrics": "stabview.stability.metrics psnr/ssim on magnitudes, peak = max |x|",
                        "per_image": result["per_image"]}

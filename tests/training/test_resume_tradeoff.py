@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from stabview.cli import main
+from stabview.errors import StabviewError
 from stabview.training import checkpoint, loop, tradeoff
 from stabview.training.loop import ShippedNetworkError, train
 
@@ -136,3 +137,23 @@ def test_config_overrides_are_checked():
         loop.apply_levers(loop.get_recipe("deepmri"), settings)
     wide = loop.apply_levers(loop.get_recipe("deepmri"), {"config": {"features": 64}, "augment": False})
     assert wide.config["features"] == 64 and wide.card_template().config["features"] == 64
+
+
+@pytest.mark.slow
+def test_export_writes_a_checkpoints_weights_without_training(tmp_path):
+    part = train("deepmri", iterations=4, steps=2, smoke=True, checkpoint_dir=tmp_path / "c", out=tmp_path / "o",
+                 **QUIET)
+    before = part.checkpoint.read_bytes()
+    code = main(["train", "deepmri", "--resume", str(part.checkpoint), "--export", "--out", str(tmp_path / "o"),
+                 "--no-progress"])
+    assert code in (0, 3) and part.checkpoint.read_bytes() == before
+    folder = tmp_path / "o" if code == 0 else tmp_path / "c" / "below-bar"
+    card = json.loads((folder / "card.json").read_text())
+    assert card["training"]["iterations"] == 2 and card["training"]["iteration_total"] == 4
+    from stabview.networks import zoo
+    net = zoo.load(folder / "weights.safetensors")
+    saved = checkpoint.load(part.checkpoint)["model"]
+    assert all(torch.allclose(v.float(), saved[k], atol=1e-3 * saved[k].abs().max() + 1e-6)
+               for k, v in net.state_dict().items() if v.is_floating_point())
+    with pytest.raises(StabviewError, match="--resume"):
+        train("deepmri", export_only=True, out=tmp_path / "o", **QUIET)

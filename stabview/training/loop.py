@@ -219,7 +219,8 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
     def track(done: int, images_per_s: float | None) -> None:
         point = tradeoff.measure(net, eval_op, held_out, iteration=done, gain_images=gain_images,
                                  gain_iterations=gain_iterations)
-        point.update({"training_minutes": round(seconds / 60, 2), "images_per_s": images_per_s})
+        point.update({"training_minutes": round(seconds / 60, 2), "training_seconds": round(seconds, 2),
+                      "images_per_s": images_per_s})
         curve.append(point)
         tradeoff.write_curve(checkpoint_dir, curve, title=f"{name}: accuracy against linearised gain", about=about)
         log(f"{time.strftime('%H:%M:%S')} iteration {done}: held-out PSNR {point['psnr']:.2f} dB, SSIM {point['ssim']:.3f}, "
@@ -234,7 +235,7 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
     bar = ProgressBar(total - start_iter) if progress else None
     t0, loss, done = time.monotonic(), float("nan"), start_iter
     stopped_early = paused = False
-    since, tick = 0, time.monotonic()
+    since, window, tick = 0, 0.0, time.monotonic()   # steps and training seconds since the last point
     net.train()
     for it in range(start_iter, total):
         if (should_stop is not None and should_stop()) or (steps is not None and it - start_iter >= steps):
@@ -250,10 +251,10 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
             bar.update(done - start_iter, loss)
         if (track_gain and done % track_gain == 0) or (checkpoint_every and done % checkpoint_every == 0):
             elapsed = time.monotonic() - tick
-            seconds += elapsed
+            seconds, window = seconds + elapsed, window + elapsed
             if track_gain and done % track_gain == 0:
-                track(done, round(since * batch / max(elapsed, 1e-9), 3))
-                since = 0
+                track(done, round(since * batch / max(window, 1e-9), 3))
+                since, window = 0, 0.0
             if checkpoint_every and done % checkpoint_every == 0:
                 save(done)
             tick = time.monotonic()

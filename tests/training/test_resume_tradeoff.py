@@ -71,7 +71,7 @@ def test_shipped_weights_are_not_overwritten_without_force(tmp_path, monkeypatch
 def test_tracking_writes_the_curve_and_leaves_the_bits_alone(tmp_path):
     plain = train("deepmri", iterations=4, smoke=True, checkpoint_dir=tmp_path / "a", out=tmp_path / "oa", **QUIET)
     tracked = train("deepmri", iterations=4, smoke=True, checkpoint_dir=tmp_path / "b", out=tmp_path / "ob",
-                    track_gain=2, gain_iterations=3, **QUIET)
+                    track_gain=2, checkpoint_every=1, gain_iterations=3, **QUIET)
     a, b = _weights(plain.checkpoint), _weights(tracked.checkpoint)
     assert all(torch.equal(a[k], b[k]) for k in a)
     document = json.loads((tmp_path / "b" / "tradeoff.json").read_text())
@@ -80,6 +80,9 @@ def test_tracking_writes_the_curve_and_leaves_the_bits_alone(tmp_path):
     assert all(p["gain"] > 0 and p["gain_images"] == 2 and p["images"] == 2 for p in points)
     assert points[-1]["psnr"] == pytest.approx(tracked.card.training["fp32_psnr_network"], abs=1e-3)
     assert points[1]["images_per_s"] > 0
+    # throughput between points is steps × batch over the training time between them
+    window = points[2]["training_seconds"] - points[1]["training_seconds"]
+    assert points[2]["images_per_s"] == pytest.approx(2 * 2 / window, rel=0.05, abs=0.05)
     with Image.open(tmp_path / "b" / "tradeoff.png") as image:
         assert image.size == (640, 440)
     assert checkpoint.load(tracked.checkpoint)["curve"] == points

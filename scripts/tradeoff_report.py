@@ -31,12 +31,18 @@ def levers(settings: dict) -> str:
 
 
 def rows(run: str, document: dict, lever: str) -> list[str]:
-    out = []
+    """Table rows; images/s from the iterations and training minutes between consecutive points."""
+    out, previous = [], None
+    batch = document.get("settings", {}).get("batch")
     for p in document["points"]:
-        rate = f"{p['images_per_s']:.1f}" if p.get("images_per_s") else "—"
+        rate = "—"
+        if previous is not None and batch and p["training_minutes"] > previous["training_minutes"]:
+            seconds = 60 * (p["training_minutes"] - previous["training_minutes"])
+            rate = f"{(p['iteration'] - previous['iteration']) * batch / seconds:.1f}"
         minutes = f"{p['training_minutes']:.0f}" if "training_minutes" in p else "—"
         out.append(f"| {run} | {lever} | {p['label']} | {minutes} | {rate} | {p['psnr']:.2f} | {p['ssim']:.3f} "
                    f"| {p['gain']:.2f} ({', '.join(f'{g:.2f}' for g in p['gains'])}) |")
+        previous = p if "training_minutes" in p else None
     return out
 
 

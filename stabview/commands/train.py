@@ -33,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="default: stabview-train-NAME in the temporary folder (resuming: the checkpoint's folder)")
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--resume", nargs="?", const=True, metavar="CHECKPOINT",
-                        help="continue from this checkpoint file (alone: checkpoint.pt in --checkpoint-dir)")
+                        help="continue from this checkpoint file (alone: checkpoint.pt in --checkpoint-dir or its default)")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override an architecture setting of the recipe, e.g. features=64 (repeatable)")
     parser.add_argument("--no-augment", action="store_true", help="train on the data without augmentation")
@@ -67,7 +67,7 @@ def parse_config(items: list[str]) -> dict | None:
 
 
 def run(args) -> int:
-    from ..training.loop import refresh_card, train  # noqa: PLC0415 - training is not imported by the app
+    from ..training.loop import default_checkpoint_dir, refresh_card, train  # noqa: PLC0415 - not for the app
 
     if args.refresh_card:
         card = refresh_card(args.name, args.out)
@@ -75,9 +75,7 @@ def run(args) -> int:
         return 0
     resume = args.resume
     if resume is True:
-        if args.checkpoint_dir is None:
-            raise StabviewError("--resume without a file needs --checkpoint-dir (or give the checkpoint's path)")
-        resume = args.checkpoint_dir / "checkpoint.pt"
+        resume = (args.checkpoint_dir or default_checkpoint_dir(args.name)) / "checkpoint.pt"
     config = parse_config(args.config)
     stop = []
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.append(True))

@@ -98,6 +98,10 @@ class ProgressBar:
         self.stream.write("\n")
 
 
+def default_checkpoint_dir(name: str) -> pathlib.Path:
+    return pathlib.Path(tempfile.gettempdir()) / f"stabview-train-{name}"
+
+
 def check_out(name: str, out: pathlib.Path | None, force: bool) -> pathlib.Path:
     """Where a finished run writes; refuses the shipped zoo folder unless `force`."""
     target = pathlib.Path(out) if out is not None else RESOURCES / name
@@ -197,7 +201,7 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
     ops = _mask_pool(r, card, dev)
     generator = torch.Generator().manual_seed(seed)
     start_iter, seconds, curve = 0, 0.0, []
-    checkpoint_dir = pathlib.Path(checkpoint_dir or pathlib.Path(tempfile.gettempdir()) / f"stabview-train-{name}")
+    checkpoint_dir = pathlib.Path(checkpoint_dir or default_checkpoint_dir(name))
     ckpt = checkpoint_dir / checkpoint.FILENAME
     if saved is not None:
         net.load_state_dict(saved["model"])

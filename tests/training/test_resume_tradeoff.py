@@ -160,3 +160,13 @@ def test_export_writes_a_checkpoints_weights_without_training(tmp_path):
                for k, v in net.state_dict().items() if v.is_floating_point())
     with pytest.raises(StabviewError, match="--resume"):
         train("deepmri", export_only=True, out=tmp_path / "o", **QUIET)
+
+
+@pytest.mark.slow
+def test_resume_flag_alone_reads_the_checkpoint_folder(tmp_path, capsys):
+    args = ["--checkpoint-dir", str(tmp_path / "c"), "--out", str(tmp_path / "o"), "--no-progress"]
+    assert main(["train", "dagan", "--smoke", "--iterations", "2", "--steps", "1", *args]) == 0
+    assert checkpoint.load(tmp_path / "c" / "checkpoint.pt")["iteration"] == 1
+    assert main(["train", "dagan", "--resume", *args]) in (0, 3)
+    assert checkpoint.load(tmp_path / "c" / "checkpoint.pt")["iteration"] == 2
+    assert "resumed dagan" in capsys.readouterr().out

@@ -1,11 +1,11 @@
 """Collect the trade-off curves of the training runs and the shipped networks into docs/results/tradeoff.
 
 Copies `training-runs/RUN/tradeoff.{json,png}` to `docs/results/tradeoff/RUN/`, and writes
-`docs/results/tradeoff/README.md`: one row per measured point of every run, beside the shipped
-network's own point (measured by `stabview tradeoff resources/networks/NAME/weights.safetensors
+the table between the markers in `docs/results/tradeoff/README.md` (the text around it is
+written by hand): one row per measured point of every run, beside the shipped network's own point (measured by `stabview tradeoff resources/networks/NAME/weights.safetensors
 --card NAME --out docs/results/tradeoff/shipped-NAME`). Every number comes from those files.
 
-    python scripts/tradeoff_report.py [--notes NOTES.md]
+    python scripts/tradeoff_report.py
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "training-runs"
 OUT = ROOT / "docs" / "results" / "tradeoff"
+START, END = "<!-- table: scripts/tradeoff_report.py -->", "<!-- end of table -->"
 
 
 def levers(settings: dict) -> str:
@@ -47,9 +48,7 @@ def rows(run: str, document: dict, lever: str) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=Path, help="markdown appended below the table")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     table = ["| run | levers | iteration | training minutes | images/s | held-out PSNR (dB) | SSIM "
              "| linearised gain: mean (per image) |", "|---|---|---|---|---|---|---|---|"]
     for shipped in sorted(OUT.glob("shipped-*/tradeoff.json")):
@@ -62,17 +61,12 @@ def main() -> None:
         for name in ("tradeoff.json", "tradeoff.png"):
             shutil.copyfile(curve.parent / name, OUT / run / name)
         table += rows(run, document, levers(document["settings"]))
-    text = ["# The accuracy–stability trade-off, measured", "",
-            "Made by `python scripts/tradeoff_report.py` from the `tradeoff.json` files beside it: held-out "
-            "PSNR/SSIM at the card's sampling over the recipe's whole held-out set, and the linearised gain "
-            "(ceiling of any attack; 30 power iterations) at 2 held-out images spread over that set. "
-            "Runs in progress live in `training-runs/` (with their resume commands); "
-            "images/s is the training throughput between two points, on one thread of a shared, busy 2-core "
-            "CPU at `nice -n 19` (so it varies with the machine's load). "
-            "Training minutes exclude the measurements.", "", *table, ""]
-    if args.notes:
-        text += [args.notes.read_text(encoding="utf-8")]
-    (OUT / "README.md").write_text("\n".join(text), encoding="utf-8")
+    readme = OUT / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"# The trade-off\n\n{START}\n{END}\n"
+    if START not in text or END not in text:
+        raise SystemExit(f"{readme} lacks the table markers {START} … {END}")
+    head, rest = text.split(START, 1)
+    readme.write_text(head + START + "\n" + "\n".join(table) + "\n" + END + rest.split(END, 1)[1], encoding="utf-8")
     print(f"wrote {OUT / 'README.md'}")
 
 

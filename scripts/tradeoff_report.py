@@ -2,8 +2,9 @@
 
 Copies `training-runs/RUN/tradeoff.{json,png}` to `docs/results/tradeoff/RUN/`, and writes
 the table between the markers in `docs/results/tradeoff/README.md` (the text around it is
-written by hand): one row per measured point of every run, beside the shipped network's own point (measured by `stabview tradeoff resources/networks/NAME/weights.safetensors
---card NAME --out docs/results/tradeoff/shipped-NAME`). Every number comes from those files.
+written by hand): one row per measured point of every run, beside the shipped network's own
+point (measured by `stabview tradeoff resources/networks/NAME/weights.safetensors --card NAME
+--gain-images 4 --out docs/results/tradeoff/shipped-NAME`). Every number comes from those files.
 
     python scripts/tradeoff_report.py
 """

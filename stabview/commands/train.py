@@ -33,7 +33,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="default: stabview-train-NAME in the temporary folder (resuming: the checkpoint's folder)")
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--resume", nargs="?", const=True, metavar="CHECKPOINT",
-                        help="continue from this checkpoint file (alone: checkpoint.pt in --checkpoint-dir or its default)")
+                        help="continue from this checkpoint file (alone: checkpoint.pt in --checkpoint-dir or "
+                             "its default)")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override an architecture setting of the recipe, e.g. features=64 (repeatable)")
     parser.add_argument("--no-augment", action="store_true", help="train on the data without augmentation")

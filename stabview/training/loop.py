@@ -227,7 +227,8 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
                       "images_per_s": images_per_s})
         curve.append(point)
         tradeoff.write_curve(checkpoint_dir, curve, title=f"{name}: accuracy against linearised gain", about=about)
-        log(f"{time.strftime('%H:%M:%S')} iteration {done}: held-out PSNR {point['psnr']:.2f} dB, SSIM {point['ssim']:.3f}, "
+        log(f"{time.strftime('%H:%M:%S')} iteration {done}: held-out PSNR {point['psnr']:.2f} dB, "
+            f"SSIM {point['ssim']:.3f}, "
             f"linearised gain {point['gain']:.2f}" + (f", {images_per_s:.2f} images/s" if images_per_s else ""))
 
     def save(done: int) -> None:

@@ -20,7 +20,7 @@ from .errors import StabviewError, one_line
 
 #: subcommands, in the order `stabview --help` lists them
 COMMANDS = ("attack", "details", "samples", "nullspace", "target", "baseline", "zoo", "inspect", "train",
-            "demo", "images", "study")
+            "tradeoff", "demo", "images", "study")
 
 
 def build_parser() -> argparse.ArgumentParser:

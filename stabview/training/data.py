@@ -51,7 +51,8 @@ def held_out_split(plane: np.ndarray, position: np.ndarray) -> tuple[np.ndarray,
 class BrainSlices:
     """The shipped brain slices ('t1' or 'ct'), split by position, resized to `shape` if needed."""
 
-    def __init__(self, kind: str = "t1", shape: tuple[int, int] = (128, 128), path: pathlib.Path = DATASET):
+    def __init__(self, kind: str = "t1", shape: tuple[int, int] = (128, 128), path: pathlib.Path = DATASET,
+                 augment: bool = True):
         if not path.exists():
             raise StabviewError(f"training data {path} is missing: run scripts/make_training_data.py")
         with np.load(path) as data:
@@ -60,7 +61,7 @@ class BrainSlices:
         if tuple(images.shape[-2:]) != tuple(shape):
             images = F.interpolate(images[:, None], size=shape, mode="area")[:, 0]
         images = images / images.flatten(1).amax(1).clamp_min(1e-6)[:, None, None]
-        self.kind, self.shape = kind, tuple(shape)
+        self.kind, self.shape, self.augment = kind, tuple(shape), augment
         self.train, self.held_out = images[train], images[held]
         self.sha256 = dataset_sha256(path)
 
@@ -69,11 +70,11 @@ class BrainSlices:
         return (f"MNI ICBM152 2009a template slices, {what}, from resources/datasets/mni_slices.npz "
                 f"(sha256 {self.sha256[:12]}…): {len(self.train)} training and {len(self.held_out)} "
                 f"held-out slices at {self.shape[0]}×{self.shape[1]}; {HELD_OUT_TEXT}; "
-                f"augmentation {AUGMENTATION_TEXT}")
+                + (f"augmentation {AUGMENTATION_TEXT}" if self.augment else "no augmentation"))
 
     def batch(self, n: int, generator: torch.Generator) -> torch.Tensor:
         idx = torch.randint(len(self.train), (n,), generator=generator)
-        return augment(self.train[idx], generator)
+        return augment(self.train[idx], generator) if self.augment else self.train[idx]
 
     def evaluation_images(self, count: int | None = None) -> torch.Tensor:
         return self.held_out if count is None else self.held_out[:count]
@@ -106,11 +107,12 @@ class Ellipses:
     `ELLIPSE_HELD_OUT_SEED` on, disjoint from the training seeds.
     """
 
-    def __init__(self, shape: tuple[int, int] = (128, 128), n_train: int = 1000, n_held_out: int = 32):
+    def __init__(self, shape: tuple[int, int] = (128, 128), n_train: int = 1000, n_held_out: int = 32,
+                 augment: bool = True):
         if shape[0] != shape[1]:
             raise StabviewError(f"ellipse phantoms are square, got {shape}")
         from ..data import random_ellipses  # noqa: PLC0415
-        self.shape, self.n_train, self.n_held_out = tuple(shape), n_train, n_held_out
+        self.shape, self.n_train, self.n_held_out, self.augment = tuple(shape), n_train, n_held_out, augment
         self._draw = lambda seed: torch.from_numpy(random_ellipses(shape[0], seed))
         self._train: torch.Tensor | None = None
 
@@ -128,12 +130,15 @@ class Ellipses:
     def describe(self) -> str:
         return (f"random ellipses (stabview.data.random_ellipses, dense, foreground in [0.1, 1]) at "
                 f"{self.shape[0]}×{self.shape[1]}: {self.n_train} training phantoms (seeds 0–{self.n_train - 1}, "
-                f"augmented by horizontal/vertical mirroring) and {self.n_held_out} held-out phantoms "
+                f"{'augmented by horizontal/vertical mirroring' if self.augment else 'no mirroring'}) and "
+                f"{self.n_held_out} held-out phantoms "
                 f"(seeds {ELLIPSE_HELD_OUT_SEED}–{ELLIPSE_HELD_OUT_SEED + self.n_held_out - 1})")
 
     def batch(self, n: int, generator: torch.Generator) -> torch.Tensor:
         idx = torch.randint(self.n_train, (n,), generator=generator)
         images = self.train[idx]
+        if not self.augment:
+            return images
         flips = torch.rand(n, 2, generator=generator) < 0.5
         images = torch.where(flips[:, 0, None, None], images.flip(-1), images)
         return torch.where(flips[:, 1, None, None], images.flip(-2), images)

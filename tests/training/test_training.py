@@ -38,13 +38,14 @@ def test_same_seed_same_weights_different_seed_different(tmp_path):
 
 def test_checkpoints_resume(tmp_path):
     ckpt = tmp_path / "ckpt"
-    train("dagan", iterations=2, smoke=True, checkpoint_dir=ckpt, checkpoint_every=1,
-          out=tmp_path / "d", progress=False, log=lambda s: None)
-    assert (ckpt / "checkpoint.pt").exists()
+    first = train("dagan", iterations=2, smoke=True, checkpoint_dir=ckpt, checkpoint_every=1,
+                  out=tmp_path / "d", progress=False, log=lambda s: None)
+    assert first.checkpoint == ckpt / "checkpoint.pt" and first.checkpoint.exists()
     lines = []
-    train("dagan", iterations=3, smoke=True, checkpoint_dir=ckpt, resume=True, out=tmp_path / "d",
-          progress=False, log=lines.append)
-    assert any("resumed" in line and "iteration 1" in line for line in lines)
+    result = train("dagan", iterations=3, resume=first.checkpoint, out=tmp_path / "d", progress=False,
+                   log=lines.append)
+    assert any("resumed" in line and "iteration 2 of 3" in line for line in lines)
+    assert result.iterations == 3 and result.card.training["iterations"] == 3
 
 
 def test_held_out_slices_are_kept_apart_by_position():

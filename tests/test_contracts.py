@@ -15,7 +15,8 @@ LAYERS = (
     ("networks", "baselines"),
     ("stability",),
     ("experiment", "training"),
-    ("study", "commands", "gui"),
+    ("study",),
+    ("commands", "gui"),
     ("cli",),
     ("__main__",),
 )

@@ -21,6 +21,16 @@ def subparsers() -> dict[str, argparse.ArgumentParser]:
     return dict(action.choices)
 
 
+def options_of(parser: argparse.ArgumentParser) -> set[str]:
+    """A command's options, those of its own subcommands included (`study run --workers`)."""
+    found = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= options_of(sub)
+    return found
+
+
 def gui_parser_flags() -> set[str]:
     """The window's options, read from its --help (the window itself is not opened)."""
     import contextlib
@@ -87,7 +97,7 @@ def test_every_option_the_readme_names_is_accepted():
             accepted = gui_parser_flags()
         else:
             assert command in parsers, f"the README names `stabview {command}`, which does not exist"
-            accepted = set(parsers[command]._option_string_actions)
+            accepted = options_of(parsers[command])
         wrong += [f"stabview {command} {flag}" for flag in sorted(flags - accepted)]
     assert not wrong, f"the README names options that do not exist: {wrong}"
 
@@ -97,7 +107,7 @@ def test_every_option_named_anywhere_belongs_to_some_command():
     (code blocks and commands of other programs — python, pip, bash — are left out)."""
     text = re.sub(r"```.*?```", "", README, flags=re.S)
     text = re.sub(r"`(?:python|pip|\.venv|bash|xvfb-run)[^`]*`", "", text)
-    accepted = set().union(*(set(p._option_string_actions) for p in subparsers().values()), gui_parser_flags())
+    accepted = set().union(*(options_of(p) for p in subparsers().values()), gui_parser_flags())
     unknown = sorted(set(FLAG.findall(text)) - accepted)
     assert not unknown, f"the README names options no command has: {unknown}"
 

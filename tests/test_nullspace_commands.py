@@ -4,34 +4,11 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from stabview.cli import main
 
 
-class Refiner(torch.nn.Module):
-    """x ↦ x + CNN(x) on the real/imaginary channels of the zero-filled image (seeded weights)."""
-
-    def __init__(self):
-        super().__init__()
-        self.body = torch.nn.Sequential(torch.nn.Conv2d(2, 8, 3, padding=1), torch.nn.ReLU(),
-                                        torch.nn.Conv2d(8, 2, 3, padding=1))
-
-    def forward(self, x):
-        return x + self.body(x)
-
-
-@pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("model")
-    torch.manual_seed(0)
-    torch.jit.script(Refiner().eval()).save(str(folder / "refiner.pt"))
-    card = {"name": "refiner", "modality": "fourier", "image_shape": [48, 48],
-            "mask": {"kind": "cartesian", "rate": 0.33, "seed": 0, "options": {}}, "rate": 0.33,
-            "accepts_other_rates": True, "input_convention": "warm_start_channels",
-            "output_convention": "channels", "data": "untrained test network"}
-    (folder / "refiner.json").write_text(json.dumps(card))
-    return folder / "refiner.pt"
+from .test_commands import model  # noqa: F401 - the same small user model (TorchScript + card)
 
 
 @pytest.fixture(scope="module")

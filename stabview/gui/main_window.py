@@ -89,6 +89,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.workbench.imageChanged.connect(self._history_changed)
         self.workbench.imageChanged.connect(self._dirty)
         self.attack.stateChanged.connect(self._dirty)
+        self.attack.updated.connect(self._dirty)        # a running search's progress is autosaved too
         self.image_panel.open_dropped = self.open_dropped     # a model dropped on the panel opens as one
         self.details_panel.history_undo = self.undo
         self.details_panel.history_redo = self.redo

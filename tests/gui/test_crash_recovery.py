@@ -53,7 +53,9 @@ def tick():
     w = window()
     if w is None or w.workbench.net is None:
         return
-    if not started:
+    if not started or not started[-1]:
+        if w.workbench.image_loading:      # images load in the background: start once it is in
+            return
         # the paper's search (it steps at once, no ceiling first, and has no stall test) with a λ
         # that keeps r bounded, so it never stops by itself: killed while it runs
         from stabview.stability.params import AttackParams

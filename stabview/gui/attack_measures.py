@@ -22,20 +22,27 @@ class MeasureCommands:
     """measure_ceiling (the result is `ceiling`), run_curve / set_curve (the points are `curve`,
     result.json's 'curve' records)."""
 
+    def _checked_setup(self):
+        """(net, op, x + d on the device) from the workbench, or None after saying why they cannot run."""
+        error = self.workbench.compatibility_error()
+        if error:
+            self.failed.emit(error)
+            return None
+        wb = self.workbench
+        return wb.net, wb.op, wb.image()[None].to(wb.device)
+
     def measure_ceiling(self, iterations: int = CEILING_ITERATIONS) -> bool:
         """Measure the network's linearised gain at x (in the worker, cancellable with Pause).
 
         Runs in the attack's thread, so never beside a search on the same network.
         """
-        error = self.workbench.compatibility_error()
-        if error:
-            self.failed.emit(error)
+        setup = self._checked_setup()
+        if setup is None:
             return False
         if self.params.domain != "image":
             self.failed.emit("the linearised gain is measured for image-domain perturbations")
             return False
-        wb = self.workbench
-        net, op, x, params = wb.net, wb.op, wb.image()[None].to(wb.device), self.params
+        (net, op, x), params = setup, self.params
         return self.runner.submit(Job(lambda job: self._measure(job, net, op, x, params, iterations),
                                       on_done=self._ceiling_done, on_error=self.failed.emit,
                                       on_progress=self.ceilingProgress.emit, name="ceiling"))
@@ -55,12 +62,10 @@ class MeasureCommands:
 
     def run_curve(self, budgets=DEFAULT_BUDGETS, noise_draws: int = 8) -> bool:
         """Run the budget curve in the worker (Pause cancels; finished budgets are kept)."""
-        error = self.workbench.compatibility_error()
-        if error:
-            self.failed.emit(error)
+        setup = self._checked_setup()
+        if setup is None:
             return False
-        wb = self.workbench
-        net, op, x = wb.net, wb.op, wb.image()[None].to(wb.device)
+        net, op, x = setup
         params, iterations, restarts, roi = self.params, self.iterations, self.restarts, self.roi
         ceiling = self.ceiling
         direction = ceiling.get("direction") if ceiling is not None else None

@@ -229,13 +229,11 @@ class AttackRunner(MeasureCommands, QObject):
         self.configure(settings.params, settings.iterations, settings.snapshot_at, roi, settings.restarts)
         if search_state is None:
             return False
-        error = self.workbench.compatibility_error()
-        if error:
-            self.failed.emit(error)
+        setup = self._checked_setup()
+        if setup is None:
             return False
-        wb = self.workbench
-        net, op, x = wb.net, wb.op, wb.image()[None].to(wb.device)
-        self._generation = wb.generation
+        net, op, x = setup
+        self._generation = self.workbench.generation
 
         def work(job: Job) -> AttackView:
             search = PerturbationSearch.from_state(net, op, x, search_state)

@@ -69,7 +69,7 @@ class Comparison(QObject):
     def _setup_changed(self) -> None:
         self.baseline.clear()
         self._clear_perturbed()
-        source = (id(self.workbench.net), repr(self.workbench.image_source), repr(self.workbench.sampling))
+        source = (id(self.workbench.net), self.workbench.experiment.image, self.workbench.sampling)
         if source != self._source:       # another network, image or sampling: nothing old may stay
             self._source = source
             self._clean_from_search = None

@@ -22,9 +22,8 @@ from .workers import Job
 
 def report_meta(workbench, iterations: int) -> dict:
     """The same keys the CLI's `attack` command writes beside the numbers."""
-    source = workbench.network_source
-    network = source.get("name") or os.path.basename(source.get("path", "")) or workbench.net.card.name
-    return {"network": network, "image": workbench.image_source.get("spec", ""),
+    experiment = workbench.experiment
+    return {"network": experiment.network.label, "image": experiment.image.spec,
             "operator": workbench.op.describe(), "iterations": iterations, "device": str(workbench.device)}
 
 

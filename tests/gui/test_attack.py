@@ -150,7 +150,7 @@ def test_the_ceiling_is_measured_compared_and_cancellable(window, qtbot):
     assert figure["share"] == figure["gain"] / measured
     # a new image forgets it; Pause cancels a measurement
     window.workbench.set_image("brain:4")
-    qtbot.waitUntil(lambda: window.workbench.image_source["spec"] == "brain:4", timeout=10000)
+    qtbot.waitUntil(lambda: window.model.experiment.image.spec == "brain:4", timeout=10000)
     assert panel.ceiling.text() == ""
     qtbot.waitUntil(lambda: not attack.runner.busy, timeout=10000)
     panel.buttons["ceiling"].click()

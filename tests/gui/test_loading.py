@@ -24,10 +24,10 @@ def test_images_load_in_the_background_and_the_newest_request_wins(window, tmp_p
     first, second = _png(tmp_path / "first.png", 300), _png(tmp_path / "second.png", 64)
     assert window.image_panel.open_image(str(first))
     assert window.workbench.image_loading and window.status.progress.isVisible()
-    assert window.workbench.image_source["spec"] == "brain"          # nothing replaced until loaded
+    assert window.model.experiment.image.spec == "brain"          # nothing replaced until loaded
     window.image_panel.open_image(str(second))
     wait_image(qtbot, window)
-    assert window.workbench.image_source["spec"] == str(second)
+    assert window.model.experiment.image.spec == str(second)
     expected = load_image_or_sample(str(second), SHAPE)
     np.testing.assert_allclose(window.viewers.image_of("x"), expected.numpy(), atol=1e-6)
 

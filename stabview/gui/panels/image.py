@@ -114,12 +114,12 @@ class ImagePanel(ImageDropTarget, QWidget):
         return self.workbench.set_image(path, None if index < 0 else index, on_done=done)
 
     def _slice_changed(self) -> None:
-        spec = self.workbench.image_source.get("spec", "")
+        spec = self.workbench.experiment.image.spec
         if os.path.exists(spec):
             self.open_image(spec)
 
     def _image_changed(self) -> None:
-        spec = self.workbench.image_source.get("spec", "")
+        spec = self.workbench.experiment.image.spec
         h, w = self.workbench.shape
         self.current.setText(f"image: <b>{os.path.basename(spec)}</b> ({h}×{w})")
 

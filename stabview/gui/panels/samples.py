@@ -63,7 +63,6 @@ class SamplesPanel(QWidget):
         self.picked.setMinimumHeight(160)
         self.picked_label = QLabel("click a point to see that reconstruction")
         self.problem = ProblemLabel()
-        self.result = None
         self.picked_value: tuple | None = None       # (reconstructor, rate) shown in `picked`
         row = QHBoxLayout()
         row.addWidget(QLabel("rates"))
@@ -83,6 +82,7 @@ class SamplesPanel(QWidget):
         self.runner.busyChanged.connect(self._busy)
         workbench.networkChanged.connect(self._network_changed)
         workbench.imageChanged.connect(self.clear_picked)
+        workbench.model.events.results.connect(self._results_changed)
         workbench.samplingChanged.connect(self.clear_picked)
 
     # --- the sweep ------------------------------------------------------------------------------
@@ -135,8 +135,9 @@ class SamplesPanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self._clear_series()
-        return self.runner.submit(Job(work, on_done=self._finished, on_error=self._failed,
-                                      on_progress=self._progressed, name="sweep"))
+        generation = wb.generation
+        return self.runner.submit(Job(work, on_done=lambda summary: self._finished(summary, generation),
+                                      on_error=self._failed, on_progress=self._progressed, name="sweep"))
 
     def _progressed(self, value) -> None:
         done, total, summary = value
@@ -144,10 +145,18 @@ class SamplesPanel(QWidget):
         self.progress.setValue(done)
         self.show_summary(summary)
 
-    def _finished(self, summary) -> None:
-        if summary is not None:
-            self.result = summary
-            self.show_summary(summary)
+    @property
+    def result(self) -> dict | None:
+        """Test 3's summary for the current experiment (the model's), or None."""
+        return self.workbench.model.results.get("more_samples")
+
+    def _finished(self, summary, generation: int) -> None:
+        if summary is not None and generation == self.workbench.generation:
+            self.workbench.model.set_result("more_samples", summary)
+
+    def _results_changed(self, results: dict) -> None:
+        if results.get("more_samples") is not None:
+            self.show_summary(results["more_samples"])
 
     def _failed(self, message: str) -> None:
         self.problem.show_problem(message)
@@ -162,7 +171,6 @@ class SamplesPanel(QWidget):
             self.trained_line.setValue(net.card.rate)
         self.runner.cancel()
         self._clear_series()
-        self.result = None
         self.clear_picked()
 
     def clear_picked(self) -> None:

@@ -191,7 +191,7 @@ class ViewerGrid(QWidget):
     def set_image(self, key: str, array: np.ndarray | None, note: str = "",
                   levels: tuple[float, float] | None = None) -> None:
         """Show `array` in view `key` (on `levels` if given), or clear it and show `note`."""
-        item, box = self.items[key], self.boxes[key]
+        item = self.items[key]
         if array is None:
             self.arrays[key] = None
             item.clear()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDoubleSpinBox, QFormLayout, QGridL
 
 from ...errors import StabviewError
 from ...stability.details import DEFAULT_TEXT, SYMBOLS, Detail, structural_test
-from ..baseline_jobs import baseline_function
+from ...experiment import reconstructors
 from ..workers import Job, JobRunner
 from .common import ProblemLabel
 
@@ -177,13 +177,10 @@ class DetailsPanel(QWidget):
             self.problem.show_problem(error)
             return False
         net, op, x, d = wb.net, wb.op, wb.base_image[None].to(wb.device), wb.canvas.tensor()
-        baseline, generation = baseline_function(), wb.generation
+        generation = wb.generation
 
         def work(job: Job):
-            recs = {"network": lambda y, o: net(y, o)}
-            if baseline is not None:
-                recs["baseline"] = lambda y, o: baseline(o, y, should_stop=job.cancelled).image
-            found = structural_test(recs, op, x, d)
+            found = structural_test(reconstructors(net, op, should_stop=job.cancelled), op, x, d)
             return {name: entry["measure"] for name, entry in found.items()}
 
         self.problem.show_problem("")

@@ -25,7 +25,7 @@ from ..experiment import Experiment, ExperimentModel, ImageRef, NetworkRef, Samp
 from . import menus, session_io
 from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
-from .comparison import Comparison
+from .view_feed import ViewFeed
 from .dialogs import GuideDialog, PreferencesDialog, show_about
 from .levels import LevelsBar
 from .panels.attack import AttackPanel
@@ -61,8 +61,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.workbench = Workbench(self.settings, self.model, self)
         self.attack = AttackRunner(self.workbench, self)
         self.viewers = ViewerGrid()
-        self.comparison = Comparison(self.workbench, self.attack, self.viewers, self)
-        self.levels = LevelsBar(self.viewers, self.comparison)
+        self.view_feed = ViewFeed(self.workbench, self.attack, self.viewers, self)
+        self.levels = LevelsBar(self.viewers, self.view_feed)
         self.banner = ErrorBanner()
         self.session_loader = JobRunner("session", lambda: 1, self)
         self.network_panel = NetworkPanel(self.workbench)
@@ -71,7 +71,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.details_panel = DetailsPanel(self.workbench, self.viewers)
         self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers)
         self.samples_panel = SamplesPanel(self.workbench)
-        self.attack_panel.snapshotChosen.connect(self.comparison.choose_snapshot)
+        self.attack_panel.snapshotChosen.connect(self.view_feed.choose_snapshot)
         self._build_centre()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -81,7 +81,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         QApplication.instance().installEventFilter(self._shortcuts)
         self.status = StatusArea(self)
         self.cursor_label = self.status.cursor
-        quiet = {self.attack.runner, self.comparison.preview, self.comparison.baseline.runner}
+        quiet = {self.attack.runner, self.view_feed.preview, self.view_feed.baseline.runner}
         for runner in self.runners():
             self.status.watch(runner, progress=runner not in quiet)
         self.viewers.hovered.connect(self.cursor_label.setText)
@@ -338,7 +338,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
     # --- closing -----------------------------------------------------------------------------------
     def runners(self):
         return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
-                self.comparison.preview, self.comparison.baseline.runner, self.details_panel.runner,
+                self.view_feed.preview, self.view_feed.baseline.runner, self.details_panel.runner,
                 self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector]
 
     def confirm(self, title: str, text: str) -> bool:
@@ -364,7 +364,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self._unsaved = True
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())
-        self.comparison.stop()
+        self.view_feed.stop()
         for runner in self.runners():
             runner.shutdown()
         self._autosave.stop()

@@ -2,7 +2,7 @@
 
 One `pg.GraphicsLayoutWidget` holds nine equal view boxes in a 3 × 3 grid whose pan and zoom
 are linked, and a colour bar beside each row's last view. The views of images share one window
-(min/max) and colormap; |r| and the two difference images get the levels the comparison gives
+(min/max) and colormap; |r| and the two difference images get the levels the view feed gives
 them (the differences one shared, symmetric scale by default, on a diverging colormap) and a
 caption with their numbers. Mouse edits on the x view are *reported* (`clicked`, `stroked`) and
 applied by the details model; nothing here writes into an array.

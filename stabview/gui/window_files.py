@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..errors import StabviewError
 from ..experiment import Session, autosave_path
-from . import exporting, menus, session_io
+from . import window_reports, menus, session_io
 from .files import file_kind
 from .workers import Job
 
@@ -161,7 +161,7 @@ class WindowFiles:
             self.show_message(f"pausing the attack to export its current state into {folder} …")
             return True
         try:
-            started = exporting.export_report(self.attack, folder, self._exported, self._export_failed)
+            started = window_reports.export_report(self.attack, folder, self._exported, self._export_failed)
         except StabviewError as exc:
             self._resume_after_export = False
             self.show_error("attack", str(exc))
@@ -188,5 +188,5 @@ class WindowFiles:
     def export_arrays_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export arrays", "arrays.npz", "NumPy arrays (*.npz)")
         if path:
-            saved = exporting.export_arrays(path, self.viewers, self.workbench)
+            saved = window_reports.export_arrays(path, self.viewers, self.workbench)
             self.show_message(f"wrote {saved}")

@@ -17,7 +17,7 @@ import os
 import torch
 from PySide6.QtCore import QObject, Signal
 
-from ..data import load_image_or_sample
+from ..data import load_image_or_builtin
 from ..errors import StabviewError
 from ..experiment import ExperimentModel, ImageRef, NetworkRef, Sampling
 from ..runtime import resolve_device
@@ -258,7 +258,7 @@ class Workbench(QObject):
                     raise StabviewError("cancelled")
                 image = torch.from_numpy(array)
             else:
-                image = load_image_or_sample(ref.spec, shape, **kwargs)
+                image = load_image_or_builtin(ref.spec, shape, **kwargs)
             if image.is_complex():
                 image = image.abs()
             return image.float().contiguous()

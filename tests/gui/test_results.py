@@ -104,7 +104,7 @@ def test_export_writes_the_cli_report(window, tmp_path, qtbot):
     assert result["linear_gain"] == window.attack.ceiling["gain"][0] and "achieved_gain" in result
     assert (out / "attack.png").stat().st_size > 1000 and (out / "arrays.npz").exists()
     arrays = tmp_path / "views.npz"
-    from stabview.gui.exporting import export_arrays
+    from stabview.gui.window_reports import export_arrays
     with np.load(export_arrays(arrays, window.viewers, window.workbench)) as saved:
         assert {"x", "network", "detail", "mask"} <= set(saved.files)
 

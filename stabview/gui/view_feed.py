@@ -25,7 +25,7 @@ def magnitude(a: np.ndarray | None) -> np.ndarray | None:
     return None if a is None else np.abs(a).astype(np.float32)
 
 
-class Comparison(QObject):
+class ViewFeed(QObject):
     """Feeds `viewers` (a ViewerGrid) from the workbench, the attack runner and the baseline."""
 
     def __init__(self, workbench, attack, viewers, parent: QObject | None = None):

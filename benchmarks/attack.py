@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    from stabview.data import load_image_or_sample
+    from stabview.data import load_image_or_builtin
     from stabview.networks import zoo
     from stabview.stability.params import AttackParams
     from stabview.stability.perturbation import PerturbationSearch, frozen
@@ -46,7 +46,7 @@ def main() -> None:
     device = torch.device(args.device)
     net = zoo.load(args.network).to(device)
     op = net.default_operator(device)
-    x = load_image_or_sample(args.image, op.image_shape)[None].to(device)
+    x = load_image_or_builtin(args.image, op.image_shape)[None].to(device)
     budgeted = PerturbationSearch(net, op, x, AttackParams())
     paper = PerturbationSearch(net, op, x, AttackParams(mode="paper", lam=0.01, lr=0.001))
     search = paper

@@ -20,7 +20,7 @@ import time
 import torch
 
 from stabview.baselines import reconstruct
-from stabview.data import load_sample
+from stabview.data import load_builtin_image
 from stabview.operators import FourierOperator, MaskSpec
 from stabview.stability.metrics import psnr
 
@@ -49,7 +49,7 @@ def timed_solve(op, y, x, **overrides) -> dict:
 
 
 def bench(size: int) -> None:
-    x = load_sample("brain", (size, size))[None]
+    x = load_builtin_image("brain", (size, size))[None]
     op = FourierOperator.from_spec((size, size), MaskSpec("cartesian", 0.25))
     y = op.forward(x)
     print(f"\n{size}×{size}, 25% cartesian, brain (zero-filled {psnr(op.adjoint(y)[0], x[0]):.2f} dB)")

@@ -4,8 +4,8 @@ Valid seed files of each format (PNG 8/16-bit, TIFF, NPY, DICOM, NIfTI, model ca
 JSON + NPZ, TorchScript, ONNX) are mutated — truncated, bit-flipped, overwritten, given another
 format's header, given huge declared dimensions, or damaged inside a zip member with valid
 checksums so the loader gets past the archive — and each case is run through the loader a user's
-file goes through (`data.load_image_or_sample`, `ModelCard.load`, `Session.open`,
-`networks.loading.load_model_file`). Outcomes: `ok`, `refused` (a `StabviewError`), and the
+file goes through (`data.load_image_or_builtin`, `ModelCard.load`, `Session.open`,
+`networks.model_files.load_model_file`). Outcomes: `ok`, `refused` (a `StabviewError`), and the
 failures this script exists to find: `bug` (any other exception), `timeout` (over 10 s, and
 over 30 s when tried again: a busy machine can stall one case) and
 `crash` (the worker process died). Cases run in worker processes under a memory limit, so a
@@ -307,11 +307,11 @@ def load(fmt: str, path: pathlib.Path, seeds: pathlib.Path) -> None:
         from stabview.experiment import Session
         Session.open(path.with_suffix(".json"))
     elif fmt in ("torchscript", "onnx"):
-        from stabview.networks.loading import load_model_file
+        from stabview.networks.model_files import load_model_file
         load_model_file(path, seeds / "model-card.json")
     else:
-        from stabview.data import load_image_or_sample
-        load_image_or_sample(str(path), SHAPE)
+        from stabview.data import load_image_or_builtin
+        load_image_or_builtin(str(path), SHAPE)
 
 
 def run_case(index: int, seed: int, seeds: pathlib.Path, work: pathlib.Path) -> dict:

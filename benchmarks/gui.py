@@ -79,9 +79,9 @@ def main() -> None:
     if wanted("image"):
         big = large_png(args.image_size)
         measure(f"load a {args.image_size}² PNG image", lambda: window.image_panel.open_image(str(big)),
-                lambda: wb.image_source["spec"] == str(big) and idle())
+                lambda: wb.experiment.image.spec == str(big) and idle())
         measure("back to the brain sample", lambda: window.image_panel.open_image("brain"),
-                lambda: wb.image_source["spec"] == "brain" and idle())
+                lambda: wb.experiment.image.spec == "brain" and idle())
     if wanted("sweep"):
         measure(f"more-samples sweep ({wb.net.card.name})", window.samples_panel.run, idle)
     if args.only is None:

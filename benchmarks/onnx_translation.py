@@ -44,7 +44,7 @@ def main() -> None:
 
     from test_onnx_networks import TinyUNet  # the test's U-Net, at a realistic width
 
-    from stabview.networks.loading import load_model_file
+    from stabview.networks.model_files import load_model_file
 
     card = {"name": "bench-unet", "modality": "fourier", "image_shape": [args.size, args.size],
             "mask": {"kind": "cartesian", "rate": 0.33, "seed": 0, "options": {}}, "rate": 0.33,

@@ -89,13 +89,13 @@ def main() -> int:
     panel.snapshot_text.setText("10, 40")
     panel.run()
     pump(app, 600, lambda: window.attack.state == "finished")
-    pump(app, 300, lambda: window.comparison.baseline_shown is not None
+    pump(app, 300, lambda: window.view_feed.baseline_shown is not None
          and not any(r.busy for r in window.runners()))
     window.show_panel("attack")
     pump(app, 1)
     window.grab().save(str(out / "ell50-one-scale.png"))
-    numbers = window.comparison.scale.numbers
-    print(f"ell50: ‖r‖/‖x‖ {window.comparison.r_scale.relative:.2%}, network Δ {numbers.get('network', 0):.1%}, "
+    numbers = window.view_feed.scale.numbers
+    print(f"ell50: ‖r‖/‖x‖ {window.view_feed.r_scale.relative:.2%}, network Δ {numbers.get('network', 0):.1%}, "
           f"baseline Δ {numbers.get('baseline', float('nan')):.1%}")
     wb.load_network("deepmri")
     pump(app, 120, lambda: wb.net.card.name == "deepmri" and not wb.image_loading
@@ -114,7 +114,7 @@ def main() -> int:
     details.stamp_at(92, 64)
     details.run_test()
     pump(app, 120, lambda: "correlation" in details.verdict.text())
-    pump(app, 120, lambda: not window.comparison.preview.busy and not window.comparison.baseline.runner.busy)
+    pump(app, 120, lambda: not window.view_feed.preview.busy and not window.view_feed.baseline.runner.busy)
     pump(app, 1)
     window.grab().save(str(out / "details-test.png"))
 

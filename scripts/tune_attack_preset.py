@@ -45,13 +45,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    from stabview.data import load_image_or_sample
+    from stabview.data import load_image_or_builtin
     from stabview.networks import zoo
     from stabview.stability.params import AttackParams, paper_preset
 
     net = zoo.load(args.network)
     op = net.default_operator()
-    x = load_image_or_sample(args.image, op.image_shape)[None]
+    x = load_image_or_builtin(args.image, op.image_shape)[None]
     lo, hi = (float(v) for v in args.target.split(","))
     base = paper_preset(net.card.name)
     found = []

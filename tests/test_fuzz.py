@@ -95,7 +95,7 @@ def test_card_values_of_the_wrong_type_are_card_errors(tmp_path, change):
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04" + bytes(40), b"\x80\x02" + bytes(10)])
 def test_empty_or_damaged_torch_files_are_model_errors(tmp_path, content):
-    from stabview.networks.loading import load_model_file
+    from stabview.networks.model_files import load_model_file
     fuzz = fuzz_module()
     (tmp_path / "model.pt").write_bytes(content)
     (tmp_path / "model.json").write_text(json.dumps(fuzz.CARD))
@@ -106,7 +106,7 @@ def test_empty_or_damaged_torch_files_are_model_errors(tmp_path, content):
 def test_an_onnx_file_with_a_damaged_initialiser_is_a_model_error(tmp_path):
     onnx = pytest.importorskip("onnx")
     from stabview.networks.errors import ModelFormatError
-    from stabview.networks.loading import load_model_file
+    from stabview.networks.model_files import load_model_file
     fuzz = fuzz_module()
     fuzz.make_seeds(tmp_path)
     model = onnx.load(str(tmp_path / "model.onnx"))

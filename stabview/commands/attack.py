@@ -6,7 +6,7 @@ import argparse
 
 from ..errors import StabviewError
 from .common import apply_runtime, create_output, output_dir, say
-from .loading import add_network_flags, baseline_for, load_setup
+from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
 PAPER_FLAGS = (("lam", float, "λ, weight of −λ/2‖r‖²"), ("momentum", float, "γ"), ("lr", float, "η"),

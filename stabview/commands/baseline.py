@@ -63,7 +63,7 @@ def run(args) -> int:
     import torch
 
     from ..baselines import reconstruct
-    from ..data import load_image_or_sample
+    from ..data import load_image_or_builtin
     from ..export import save_npz, save_png
     from ..stability.figures import display_name, image_grid, line_plot, save_figure
     from ..stability.metrics import psnr, ssim
@@ -73,7 +73,7 @@ def run(args) -> int:
     out = output_dir(args.out)
     check_side(args.size)
     op = build_operator(args, device)
-    x = load_image_or_sample(args.image, op.image_shape)[None].to(device)
+    x = load_image_or_builtin(args.image, op.image_shape)[None].to(device)
     y = op.forward(x)
     start = op.warm_start(y)
     linear = "fbp" if op.modality == "radon" else "zero_filled"

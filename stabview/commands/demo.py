@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..data import load_image_or_sample
+    from ..data import load_image_or_builtin
     from ..experiment import Sampling
     from ..stability.metrics import psnr, ssim
 
@@ -34,7 +34,7 @@ def run(args) -> int:
     out = output_dir(args.out)
     check_side(args.size)
     shape = (args.size, args.size)
-    x = load_image_or_sample(args.image, shape)[None].to(device)
+    x = load_image_or_builtin(args.image, shape)[None].to(device)
     kind = args.mask or ("uniform-angles" if args.modality == "radon" else "cartesian")
     op = Sampling(args.modality, kind, args.rate, args.seed).operator(shape, device)
     x_op = op.check_image(x)

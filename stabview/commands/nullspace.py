@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .common import apply_runtime, create_output, output_dir, say
-from .loading import add_network_flags, baseline_for, load_setup
+from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .common import apply_runtime, create_output, output_dir, say
-from .loading import add_network_flags, baseline_for, load_setup
+from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
 from ..experiment.settings import DEFAULT_RATES, DEFAULT_VIEWS, MoreSamplesSettings
@@ -33,7 +33,7 @@ def _numbers(text: str, kind):
 def run(args) -> int:
     import torch
 
-    from ..data import load_image_or_sample
+    from ..data import load_image_or_builtin
     from ..experiment.experiment import linear_name, linear_reconstructor, network_reconstructor
     from ..stability.reports import samples_figure, versions, write_json
     from ..stability.figures import save_figure
@@ -46,7 +46,7 @@ def run(args) -> int:
                                    views=tuple(_numbers(args.views, int)) if args.views else ())
     rates = settings.rates_for(op, op.rate)
     names = args.images.split(",") if args.images else [args.image]
-    images = torch.cat([load_image_or_sample(n.strip(), op.image_shape)[None] for n in names]).to(device)
+    images = torch.cat([load_image_or_builtin(n.strip(), op.image_shape)[None] for n in names]).to(device)
     recs = {"network": network_reconstructor(net)}
     baseline = baseline_for(args)
     if baseline is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .common import apply_runtime, create_output, output_dir, say
 from .details import make_detail
-from .loading import add_network_flags, baseline_for, load_setup
+from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
 

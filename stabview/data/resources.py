@@ -40,13 +40,13 @@ def resources_root() -> Path:
     if not root.is_dir():
         raise StabviewError(
             f"stabview's resources folder is missing ({where}); reinstall stabview from a full "
-            f"checkout or set {ENV_VAR} to the folder that holds samples/ and the weights"
+            f"checkout or set {ENV_VAR} to the folder that holds images/ and the weights"
         )
     return root
 
 
 def resource_path(*parts: str, must_exist: bool = True) -> Path:
-    """Path of a shipped file, e.g. `resource_path("samples", "ct.png")`.
+    """Path of a shipped file, e.g. `resource_path("images", "ct.png")`.
 
     With `must_exist` (the default) a missing file is reported by name, so a partial install
     fails with a message instead of a bare FileNotFoundError deep inside a reader.
@@ -55,6 +55,6 @@ def resource_path(*parts: str, must_exist: bool = True) -> Path:
     if must_exist and not path.exists():
         raise StabviewError(
             f"shipped file resources/{'/'.join(parts)} is missing from {resources_root()}; "
-            "reinstall stabview or regenerate the samples with scripts/make_samples.py"
+            "reinstall stabview or regenerate the built-in images with scripts/make_builtin_images.py"
         )
     return path

@@ -94,10 +94,10 @@ class ImageRef:
         return name if self.slice is None else f"{name} [{self.slice}]"
 
     def load(self, shape: tuple[int, int]) -> torch.Tensor:
-        """The image `(H, W)` at `shape` (see `data.load_image_or_sample`)."""
-        from ..data import load_image_or_sample
+        """The image `(H, W)` at `shape` (see `data.load_image_or_builtin`)."""
+        from ..data import load_image_or_builtin
         kwargs = {} if self.slice is None else {"slice_index": int(self.slice)}
-        return load_image_or_sample(self.spec, shape, **kwargs)
+        return load_image_or_builtin(self.spec, shape, **kwargs)
 
     def to_dict(self) -> dict:
         return {"spec": self.spec, "slice": self.slice}

@@ -106,6 +106,17 @@ def linear_reconstructor(y, op) -> torch.Tensor:
     return op.warm_start(y)
 
 
+def reconstructors(net, op, *, baseline: bool = True, linear: bool = False, baseline_iterations: int | None = None,
+                   should_stop=None) -> dict[str, Reconstructor]:
+    """'network', then 'baseline' and the linear reconstruction (named for `op`) when asked for."""
+    recs = {"network": network_reconstructor(net)}
+    if baseline:
+        recs["baseline"] = baseline_reconstructor(max_iterations=baseline_iterations, should_stop=should_stop)
+    if linear:
+        recs[linear_name(op)] = linear_reconstructor
+    return recs
+
+
 @dataclass
 class Setup:
     """A built experiment: the network `net`, operator `op`, image batch `x` (x + d, `(1, H, W)`)."""
@@ -119,9 +130,5 @@ class Setup:
     def reconstructors(self, *, baseline: bool = True, linear: bool = False,
                        baseline_iterations: int | None = None, should_stop=None) -> dict[str, Reconstructor]:
         """'network', then 'baseline' and the linear reconstruction when asked for."""
-        recs = {"network": network_reconstructor(self.net)}
-        if baseline:
-            recs["baseline"] = baseline_reconstructor(max_iterations=baseline_iterations, should_stop=should_stop)
-        if linear:
-            recs[linear_name(self.op)] = linear_reconstructor
-        return recs
+        return reconstructors(self.net, self.op, baseline=baseline, linear=linear,
+                              baseline_iterations=baseline_iterations, should_stop=should_stop)

@@ -11,7 +11,7 @@ import torch
 
 from ..stability.params import AttackParams
 from ..stability.sensitivity import linear_gain
-from .baseline_jobs import baseline_function
+from ..experiment import baseline_reconstructor
 from .budget_curve import DEFAULT_BUDGETS, budget_curve
 from .workers import Job
 
@@ -72,14 +72,9 @@ class MeasureCommands:
         self.curve, self.curve_searches, self._curve_budgets = [], [], tuple(budgets)
         self.curveChanged.emit(([], "budget curve: starting"))
 
-        reconstruct = baseline_function()
-
         def work(job: Job):
             roi_t = None if roi is None else torch.as_tensor(roi)
-            baseline = None
-            if reconstruct is not None:
-                def baseline(y, op):
-                    return reconstruct(op, y, should_stop=job.cancelled).image
+            baseline = baseline_reconstructor(should_stop=job.cancelled)
             return budget_curve(net, op, x, params, iterations, budgets=budgets, restarts=restarts,
                                 direction=direction, ceiling=ceiling, roi=roi_t, noise_draws=noise_draws,
                                 baseline=baseline,

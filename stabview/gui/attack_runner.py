@@ -21,13 +21,12 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..stability import metrics
+from ..experiment import AttackSettings
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
 from .attack_measures import MeasureCommands
 from .attack_starts import StartPlan, ended
-from .attack_views import AttackView, clean_images, make_view, snapshot_entry
-from .history import AttackMemento
+from .attack_views import AttackMemento, AttackView, clean_images, make_view, snapshot_entry
 from .workers import Job, JobRunner
 
 DISPLAY_INTERVAL = 0.25
@@ -52,13 +51,9 @@ class AttackRunner(MeasureCommands, QObject):
         self.workbench = workbench
         self.runner = JobRunner("attack", lambda: workbench.settings.threads, self)
         self.search: PerturbationSearch | None = None
-        self.params = AttackParams()
-        self.iterations = 100              # per start in budgeted mode
-        self.restarts = 2
         self.plan: StartPlan | None = None   # budgeted mode: the starts of the current search
         self.curve: list[dict] = []          # budget-curve points (result.json's 'curve' records)
         self.curve_searches: list[PerturbationSearch] = []
-        self.snapshot_at: tuple[int, ...] = ()
         self.roi: np.ndarray | None = None
         self.snapshots: list[dict] = []
         self.ceiling: dict | None = None      # the linearised gain measured for this setup, if any,
@@ -78,20 +73,42 @@ class AttackRunner(MeasureCommands, QObject):
         workbench.imageChanged.connect(self._setup_changed)
         workbench.samplingChanged.connect(self._setup_changed)
         workbench.networkChanged.connect(self._setup_changed)
+        workbench.model.keep("attack", self.detach, self._kept_search_back, after_events=True)
 
     # --- configuration ---------------------------------------------------------------------
+    @property
+    def settings(self) -> AttackSettings:
+        """Test 1's settings: the model's (the Attack panel writes them on Run)."""
+        return self.workbench.model.experiment.attack
+
+    @property
+    def params(self) -> AttackParams:
+        return self.settings.params
+
+    @property
+    def iterations(self) -> int:
+        return self.settings.iterations
+
+    @property
+    def restarts(self) -> int:
+        return self.settings.restarts
+
+    @property
+    def snapshot_at(self) -> tuple[int, ...]:
+        return self.settings.snapshot_at
+
     def configure(self, params: AttackParams, iterations: int, snapshot_at=(), roi=None,
                   restarts: int | None = None) -> None:
-        """New settings; a running search keeps λ/γ/η changes, others need a reset (done here).
-        More restarts after a budgeted run plan the extra random starts (Run runs them)."""
-        if restarts is not None:
-            self.restarts = int(restarts)
+        """New settings (into the model); a running search keeps λ/γ/η changes, others need a
+        reset (done here). More restarts after a budgeted run plan the extra random starts."""
         restart = self.search is not None and (
             any(getattr(params, f) != getattr(self.params, f) for f in RESTART_FIELDS)
             or (roi is None) != (self.roi is None)
             or (roi is not None and self.roi is not None and not np.array_equal(roi, self.roi)))
-        self.params, self.iterations = params, int(iterations)
-        self.snapshot_at, self.roi = tuple(snapshot_at), roi
+        settings = self.settings.with_(params=params, iterations=int(iterations), snapshot_at=tuple(snapshot_at),
+                                       restarts=self.restarts if restarts is None else int(restarts))
+        self.workbench.model.update(record=False, attack=settings)
+        self.roi = roi
         if restart:
             self.reset()
         elif self.search is not None and not self.runner.busy:
@@ -152,6 +169,10 @@ class AttackRunner(MeasureCommands, QObject):
             return memento
         self._forget()
         return memento
+
+    def _kept_search_back(self, memento: AttackMemento | None) -> None:
+        if memento is not None:
+            self.reattach(memento)
 
     def reattach(self, memento: AttackMemento) -> None:
         """Put a detached search back and show it as it was (a job still ending: when it ends)."""

@@ -64,3 +64,21 @@ def make_view(search: PerturbationSearch, clean: dict, images: bool, phase: str 
                             "network_change_rel": state.network_change_rel, "psnr": state.psnr} if state else {}
         view.search_state = search.state_dict()
     return view
+
+
+@dataclass
+class AttackMemento:
+    """A search taken off the attack runner, kept with the history to be put back as it was
+    (nothing is copied: nothing else holds these objects once the runner has let go of them)."""
+
+    search: object = None
+    snapshots: list = field(default_factory=list)
+    clean: dict = field(default_factory=dict)
+    last_view: object = None
+    state: str = "idle"
+    ceiling: dict | None = None
+    plan: object = None                # budgeted mode: the search's starts (StartPlan)
+
+    @property
+    def iteration(self) -> int:
+        return self.search.iteration if self.search is not None else 0

@@ -2,30 +2,16 @@
 
 Solves are held while an attack runs: on a small machine both would compete for the same cores
 (and the interpreter lock, which stalls the window), and the perturbed baseline is only needed
-once the attack pauses anyway.
-
-`stabview.baselines.reconstruct(op, y, progress=, should_stop=)` returns a `BaselineResult`
-(see baselines/result.py). Until that function exists in the installation, `baseline_function()`
-is None and the baseline views say so; nothing is substituted for it.
+once the attack pauses anyway. Each solve is `stabview.baselines.reconstruct(op, y, progress=,
+should_stop=)`.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from ..baselines import reconstruct
 from .workers import Job, JobRunner
-
-
-def baseline_function():
-    """`reconstruct(op, y, **kw)` of stabview.baselines, or None when it is not installed yet."""
-    try:
-        from ..baselines import reconstruct
-    except ImportError:
-        return None
-    return reconstruct
-
-
-UNAVAILABLE = "baseline not\navailable yet"
 
 
 class BaselineQueue(QObject):
@@ -43,10 +29,6 @@ class BaselineQueue(QObject):
         self.current_key: str | None = None
         self._current: tuple | None = None
         self.held = False
-
-    @property
-    def available(self) -> bool:
-        return baseline_function() is not None
 
     def request(self, key: str, op, y, tag) -> None:
         """Reconstruct measurements `y` with `op`; `tag` identifies the setup (for the cache)."""
@@ -81,10 +63,6 @@ class BaselineQueue(QObject):
         key = next(iter(self.pending))
         op, y, tag = self.pending.pop(key)
         self._current = (key, op, y, tag)
-        reconstruct = baseline_function()
-        if reconstruct is None:
-            self.failed.emit(key, UNAVAILABLE)
-            return
 
         def work(job: Job):
             def progress(iteration, total, info):

@@ -3,7 +3,7 @@
 Pillow decodes a PNG while holding Python's interpreter lock, in calls that took up to 150 ms
 each for a 10000² file: in a thread that is a frozen window. A child process has its own
 interpreter, so files above `LARGE_PIXELS` are read there with the very function the rest of
-stabview uses (`load_image_or_sample`, same result as the command line), and only the fitted
+stabview uses (`load_image_or_builtin`, same result as the command line), and only the fitted
 image comes back. Plain Python (no Qt), so the child never loads Qt.
 
 The child is a plain `python -c` (nothing of this process is re-imported); the request goes in
@@ -47,8 +47,8 @@ def child_main() -> None:
     try:
         import torch
         torch.set_num_threads(1)
-        from ..data import load_image_or_sample
-        image = load_image_or_sample(request["spec"], tuple(request["shape"]), **request["kwargs"])
+        from ..data import load_image_or_builtin
+        image = load_image_or_builtin(request["spec"], tuple(request["shape"]), **request["kwargs"])
         out = io.BytesIO()
         np.save(out, image.numpy(), allow_pickle=False)
         sys.stdout.buffer.write(b"OK" + out.getvalue())
@@ -60,7 +60,7 @@ def child_main() -> None:
 
 
 def load_in_child(spec: str, shape: tuple[int, int], kwargs: dict, should_stop=lambda: False) -> np.ndarray | None:
-    """`load_image_or_sample(spec, shape, **kwargs)` run in a child Python; None if stopped."""
+    """`load_image_or_builtin(spec, shape, **kwargs)` run in a child Python; None if stopped."""
     import io
     import json
     import subprocess

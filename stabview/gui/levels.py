@@ -12,9 +12,9 @@ from .viewers import COLORMAPS
 class LevelsBar(QWidget):
     """min / max of the shared window, 'Auto' (0 to the image's maximum) and the colormap."""
 
-    def __init__(self, viewers, comparison, parent: QWidget | None = None):
+    def __init__(self, viewers, view_feed, parent: QWidget | None = None):
         super().__init__(parent)
-        self.viewers, self.comparison = viewers, comparison
+        self.viewers, self.view_feed = viewers, view_feed
         self.low, self.high = QDoubleSpinBox(), QDoubleSpinBox()
         for box, value, tip in ((self.low, 0.0, "black below this value"), (self.high, 1.0, "white above this value")):
             box.setRange(-10.0, 10.0)
@@ -36,11 +36,11 @@ class LevelsBar(QWidget):
             self.mode.addItem(text, key)
         self.mode.setStatusTip("What the difference views show: the change from the clean reconstruction, "
                                "or the error against the true image x")
-        self.mode.currentIndexChanged.connect(lambda: comparison.set_mode(self.mode.currentData()))
+        self.mode.currentIndexChanged.connect(lambda: view_feed.set_mode(self.mode.currentData()))
         self.shared = QCheckBox("one scale")
         self.shared.setChecked(True)
         self.shared.setStatusTip("Network and baseline differences on one colour scale (off: each on its own)")
-        self.shared.toggled.connect(comparison.set_shared)
+        self.shared.toggled.connect(view_feed.set_shared)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         for w in (QLabel("window"), self.low, QLabel("to"), self.high, self.auto, QLabel("colormap"), self.colormap):

@@ -5,25 +5,28 @@
 (Deep MRI) from the zoo in the background when the zoo has it. The brain sample loads in the
 background too, so one click on Run starts an attack.
 
-Nothing is lost: changes that replace work are undoable (keeper.py), and quitting or opening a
-session with unsaved changes asks first (Save / Discard / Cancel); the title shows the session's
-name with a star while it has unsaved changes.
+The window edits and observes one `ExperimentModel` (stabview/experiment/model.py): the panels
+change it, the workbench builds what it says, and its history is Edit ▸ Undo / Redo, so nothing
+is lost (a search put aside by a change comes back with its undo). Quitting or opening a session
+with unsaved changes asks first (Save / Discard / Cancel); the title shows the session's name
+with a star while it has unsaved changes.
 """
 
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QVBoxLayout, QWidget)
 
 from ..errors import StabviewError
+from ..experiment import Experiment, ExperimentModel, ImageRef, NetworkRef, Sampling
 from . import menus, session_io
 from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
-from .comparison import Comparison
+from .view_feed import ViewFeed
 from .dialogs import GuideDialog, PreferencesDialog, show_about
-from .history import Document
-from .keeper import Keeper
 from .levels import LevelsBar
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
@@ -52,14 +55,15 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.setWindowTitle("stabview")
         self.setObjectName("stabview-main")
         self.settings = settings or Settings()
-        self.workbench = Workbench(self.settings, self)
+        self.model = ExperimentModel(Experiment(NetworkRef(name=DEFAULT_NETWORK), ImageRef(DEFAULT_IMAGE),
+                                                Sampling()))
+        self.session_path: str | None = None
+        self.workbench = Workbench(self.settings, self.model, self)
         self.attack = AttackRunner(self.workbench, self)
         self.viewers = ViewerGrid()
-        self.comparison = Comparison(self.workbench, self.attack, self.viewers, self)
-        self.levels = LevelsBar(self.viewers, self.comparison)
+        self.view_feed = ViewFeed(self.workbench, self.attack, self.viewers, self)
+        self.levels = LevelsBar(self.viewers, self.view_feed)
         self.banner = ErrorBanner()
-        self.document = Document()
-        self.keeper = Keeper(self.workbench, self.attack, self._history_changed, self._modified)
         self.session_loader = JobRunner("session", lambda: 1, self)
         self.network_panel = NetworkPanel(self.workbench)
         self.image_panel = ImagePanel(self.workbench)
@@ -67,7 +71,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.details_panel = DetailsPanel(self.workbench, self.viewers)
         self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers)
         self.samples_panel = SamplesPanel(self.workbench)
-        self.attack_panel.snapshotChosen.connect(self.comparison.choose_snapshot)
+        self.attack_panel.snapshotChosen.connect(self.view_feed.choose_snapshot)
         self._build_centre()
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -77,7 +81,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         QApplication.instance().installEventFilter(self._shortcuts)
         self.status = StatusArea(self)
         self.cursor_label = self.status.cursor
-        quiet = {self.attack.runner, self.comparison.preview, self.comparison.baseline.runner}
+        quiet = {self.attack.runner, self.view_feed.preview, self.view_feed.baseline.runner}
         for runner in self.runners():
             self.status.watch(runner, progress=runner not in quiet)
         self.viewers.hovered.connect(self.cursor_label.setText)
@@ -86,7 +90,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.attack.failed.connect(lambda text: self.show_error("attack", text))
         self.attack.stateChanged.connect(self._attack_state)
         self.workbench.networkChanged.connect(self._title)
-        self.workbench.imageChanged.connect(self._history_changed)
+        self.model.events.history.connect(self._history_changed)
+        self.model.events.modified.connect(self._title)
         self.workbench.imageChanged.connect(self._dirty)
         self.attack.stateChanged.connect(self._dirty)
         self.attack.updated.connect(self._dirty)        # a running search's progress is autosaved too
@@ -94,9 +99,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.details_panel.history_undo = self.undo
         self.details_panel.history_redo = self.redo
         self.attack_panel.buttons["reset"].clicked.disconnect()
-        self.attack_panel.buttons["reset"].clicked.connect(self.keeper.reset_attack)
-        for runner in (self.details_panel.runner, self.samples_panel.runner):
-            runner.jobFinished.connect(self._modified)
+        self.attack_panel.buttons["reset"].clicked.connect(self.reset_attack)
         self._export_waiting: str | None = None
         self._resume_after_export = False
         self.setAcceptDrops(True)
@@ -120,10 +123,12 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.workbench.set_image(DEFAULT_IMAGE)
         self.levels.set_window(0.0, 1.0)
         self._title()
+        self._history_changed()
         if network is not None:
             self.workbench.set_network(network)
         elif load_defaults:
             self._load_default_network()
+        self.model.mark_saved()                 # a new window: nothing to save yet
 
     # --- layout ----------------------------------------------------------------------------------
     def _build_centre(self) -> None:
@@ -222,38 +227,50 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         if text:
             self.show_error(panel, text)
 
+    @property
+    def session_name(self) -> str:
+        return os.path.basename(self.session_path) if self.session_path else "untitled"
+
     def _title(self, *args) -> None:
+        """'name* — network — stabview' (the star while there are unsaved changes)."""
         net = self.workbench.net
-        self.setWindowTitle(self.document.title(net.card.name if net is not None else None))
+        parts = [self.session_name + ("*" if self.model.modified else "")]
+        if net is not None:
+            parts.append(net.card.name)
+        self.setWindowTitle(" — ".join(parts + ["stabview"]))
 
     def _modified(self, *args) -> None:
-        if not self.document.modified:
-            self.document.modified = True
-            self._title()
+        self.model.mark_modified()
 
     def _history_changed(self, *args) -> None:
-        history = self.keeper.history
-        self.actions["undo"].setEnabled(history.can_undo)
-        self.actions["redo"].setEnabled(history.can_redo)
-        undo = history.undo_stack[-1].label if history.can_undo else ""
-        redo = history.redo_stack[-1].label if history.can_redo else ""
-        self.actions["undo"].setText(f"&Undo {undo}".strip())
-        self.actions["redo"].setText(f"&Redo {redo}".strip())
-        self.details_panel.set_undo_enabled(history.can_undo, history.can_redo)
+        model = self.model
+        self.actions["undo"].setEnabled(model.can_undo())
+        self.actions["redo"].setEnabled(model.can_redo())
+        self.actions["undo"].setText(f"&Undo {model.undo_label()}".strip())
+        self.actions["redo"].setText(f"&Redo {model.redo_label()}".strip())
+        self.details_panel.set_undo_enabled(model.can_undo(), model.can_redo())
 
     def undo(self) -> bool:
-        label = self.keeper.history.undo_stack[-1].label if self.keeper.history.can_undo else ""
-        if self.keeper.undo():
+        label = self.model.undo_label()
+        if self.model.undo():
             self.show_message(f"undone: {label}")
             return True
         return False
 
     def redo(self) -> bool:
-        label = self.keeper.history.redo_stack[-1].label if self.keeper.history.can_redo else ""
-        if self.keeper.redo():
+        label = self.model.redo_label()
+        if self.model.redo():
             self.show_message(f"redone: {label}")
             return True
         return False
+
+    def reset_attack(self) -> bool:
+        """Attack ▸ Reset: forget the search, undoably (Edit ▸ Undo brings it back)."""
+        if self.attack.search is None:
+            self.attack.reset()
+            return False
+        self.model.record("reset the attack")
+        return True
 
     def _attack_state(self, state: str) -> None:
         running = state == "running"
@@ -321,7 +338,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
     # --- closing -----------------------------------------------------------------------------------
     def runners(self):
         return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
-                self.comparison.preview, self.comparison.baseline.runner, self.details_panel.runner,
+                self.view_feed.preview, self.view_feed.baseline.runner, self.details_panel.runner,
                 self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector]
 
     def confirm(self, title: str, text: str) -> bool:
@@ -347,7 +364,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self._unsaved = True
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())
-        self.comparison.stop()
+        self.view_feed.stop()
         for runner in self.runners():
             runner.shutdown()
         self._autosave.stop()

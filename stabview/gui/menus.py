@@ -81,7 +81,7 @@ def build_menus(window) -> dict[str, QAction]:
         "pause": _action(window, "&Pause", window.attack.pause, shortcut="F6", tip="Pause the attack"),
         "step": _action(window, "S&tep", window.attack_panel.step, shortcut="F10", tip="One attack iteration"),
         "stop": _action(window, "&Stop", window.attack.stop, shortcut="Shift+F5", tip="Stop the attack"),
-        "reset_attack": _action(window, "R&eset", window.keeper.reset_attack,
+        "reset_attack": _action(window, "R&eset", window.reset_attack,
                                 tip="Forget the search (Edit ▸ Undo brings it back)"),
         "snapshot": _action(window, "Sn&apshot", window.attack.take_snapshot, shortcut="Ctrl+K",
                             tip="Keep the current perturbation"),

@@ -2,7 +2,7 @@
 
 One `pg.GraphicsLayoutWidget` holds nine equal view boxes in a 3 × 3 grid whose pan and zoom
 are linked, and a colour bar beside each row's last view. The views of images share one window
-(min/max) and colormap; |r| and the two difference images get the levels the comparison gives
+(min/max) and colormap; |r| and the two difference images get the levels the view feed gives
 them (the differences one shared, symmetric scale by default, on a diverging colormap) and a
 caption with their numbers. Mouse edits on the x view are *reported* (`clicked`, `stroked`) and
 applied by the details model; nothing here writes into an array.
@@ -191,7 +191,7 @@ class ViewerGrid(QWidget):
     def set_image(self, key: str, array: np.ndarray | None, note: str = "",
                   levels: tuple[float, float] | None = None) -> None:
         """Show `array` in view `key` (on `levels` if given), or clear it and show `note`."""
-        item, box = self.items[key], self.boxes[key]
+        item = self.items[key]
         if array is None:
             self.arrays[key] = None
             item.clear()

@@ -1,7 +1,7 @@
 """The main window's files: sessions (save, open, autosave, the unsaved-changes question),
 drops and recent files, and export (the report, also while an attack runs, and the arrays).
 
-A mixin of `MainWindow`: it uses the window's workbench, attack, keeper, document and panels.
+A mixin of `MainWindow`: it uses the window's model, workbench, attack and panels.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..errors import StabviewError
 from ..experiment import Session, autosave_path
-from . import exporting, menus, session_io
+from . import window_reports, menus, session_io
 from .files import file_kind
 from .workers import Job
 
@@ -53,12 +53,12 @@ class WindowFiles:
 
     def save_current(self) -> bool:
         """File ▸ Save: into the session's file, or ask for one the first time."""
-        if self.document.path:
-            return bool(self.save_session(self.document.path))
+        if self.session_path:
+            return bool(self.save_session(self.session_path))
         return self.save_session_dialog()
 
     def save_session_dialog(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", self.document.path or "session.json",
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", self.session_path or "session.json",
                                               SESSION_FILTER)
         return bool(path) and bool(self.save_session(path))
 
@@ -70,7 +70,8 @@ class WindowFiles:
             self.show_error(None, f"the session could not be saved: {exc}")
             return ""
         self.settings.add_recent("session", str(saved))
-        self.document.saved(str(saved))
+        self.session_path = str(saved)
+        self.model.mark_saved()
         self._title()
         self.show_message(f"saved {saved}")
         return str(saved)
@@ -79,13 +80,13 @@ class WindowFiles:
         """'save', 'discard' or 'cancel' (tests replace this method to answer without a dialog)."""
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.document.name}?",
+            self, "Unsaved changes", f"Save the changes to {self.session_name}?",
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 
     def may_discard(self) -> bool:
         """True when the current work may be replaced: saved, or the user said so."""
-        if not self.document.modified:
+        if not self.model.modified:
             return True
         answer = self.ask_unsaved()
         if answer == "save":
@@ -109,22 +110,20 @@ class WindowFiles:
 
         def opened(session: Session) -> None:
             self.settings.add_recent("session", path)
-            self.restoring = session_io.Restorer(self, session)
-            self.restoring.path = path
+            self.restoring = session_io.Restorer(self, session, path)
             self.restoring.start()
 
         self.show_message(f"opening {os.path.basename(path)} …")
         return self.session_loader.submit(Job(work, on_done=opened, on_error=lambda text: self.show_error(None, text),
                                               name="open session"))
 
-    def session_restored(self) -> None:
-        self.keeper.clear()
-        self._history_changed()
-        path = getattr(self.restoring, "path", None)
+    def session_restored(self, path: str | None) -> None:
+        self.model.clear_history()
         if path and os.path.abspath(path) != os.path.abspath(str(autosave_path())):
-            self.document.saved(path)
+            self.session_path = path
+            self.model.mark_saved()
         else:
-            self.document.modified = True         # an autosave: not saved anywhere yet
+            self.model.mark_modified()            # an autosave: not saved anywhere yet
         self._title()
         self.show_message("session restored")
 
@@ -162,7 +161,7 @@ class WindowFiles:
             self.show_message(f"pausing the attack to export its current state into {folder} …")
             return True
         try:
-            started = exporting.export_report(self.attack, folder, self._exported, self._export_failed)
+            started = window_reports.export_report(self.attack, folder, self._exported, self._export_failed)
         except StabviewError as exc:
             self._resume_after_export = False
             self.show_error("attack", str(exc))
@@ -189,5 +188,5 @@ class WindowFiles:
     def export_arrays_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export arrays", "arrays.npz", "NumPy arrays (*.npz)")
         if path:
-            saved = exporting.export_arrays(path, self.viewers, self.workbench)
+            saved = window_reports.export_arrays(path, self.viewers, self.workbench)
             self.show_message(f"wrote {saved}")

@@ -34,8 +34,8 @@ class CardMismatch(ModelFormatError, CardError):
 
 @functools.lru_cache(maxsize=4)
 def _phantom(shape: tuple[int, int]) -> torch.Tensor:
-    from ..data import load_sample  # noqa: PLC0415 - data sits below networks; only needed here
-    return load_sample("shepp-logan", shape)
+    from ..data import load_builtin_image  # noqa: PLC0415 - data sits below networks; only needed here
+    return load_builtin_image("shepp-logan", shape)
 
 
 def probe_measurements(card: ModelCard, op: LinearOperator) -> torch.Tensor:

@@ -102,7 +102,7 @@ def _card_facts(card: ModelCard) -> dict:
 def _open(target: str, card) -> tuple[ReconstructionNetwork | None, str, dict[str, int], int, list[str]]:
     """(network or None, format, operators/layers, parameters, problems) without trusting the card."""
     from . import zoo  # noqa: PLC0415 - zoo imports loading, which imports this package's modules
-    from .loading import find_card, load_model_file, read_state_dict, sniff  # noqa: PLC0415
+    from .model_files import find_card, load_model_file, read_state_dict, sniff  # noqa: PLC0415
     if target in zoo.names():
         net = zoo.load(target)
         return net, f"zoo network ({net.card.architecture})", _layers(net), net.n_parameters, []
@@ -133,7 +133,7 @@ def _bare_module(path: pathlib.Path, kind: str) -> torch.nn.Module:
     if kind == "onnx":
         from .onnx_import import onnx_to_torch  # noqa: PLC0415
         return onnx_to_torch(path)
-    from .loading import read_torchscript  # noqa: PLC0415
+    from .model_files import read_torchscript  # noqa: PLC0415
     return read_torchscript(path)
 
 
@@ -167,11 +167,11 @@ def _probe(net: ReconstructionNetwork, report: Inspection) -> bool:
 
 
 def _output_range(net: ReconstructionNetwork, report: Inspection) -> None:
-    from ..data import load_sample  # noqa: PLC0415
+    from ..data import load_builtin_image  # noqa: PLC0415
     card = net.card
     report.sample = SAMPLE_FOR[card.modality]
     op = net.default_operator()
-    x = load_sample(report.sample, card.image_shape)[None]
+    x = load_builtin_image(report.sample, card.image_shape)[None]
     low, high = card.value_range
     x = low + (high - low) * x
     y = op.forward(x.to(torch.complex64) if op.complex_images else x)

@@ -57,7 +57,7 @@ def load(name_or_path: str | os.PathLike, card: "ModelCard | str | os.PathLike |
     """A zoo network by name, or a model file by path (its card next to it or given)."""
     text = str(name_or_path)
     if text in names():
-        from .loading import load_state_dict_file
+        from .model_files import load_state_dict_file
         if card is not None:
             raise CardError(f"'{text}' is a zoo network with its own card; a card is given only with a model file")
         net = build_network(card_of(text))
@@ -65,7 +65,7 @@ def load(name_or_path: str | os.PathLike, card: "ModelCard | str | os.PathLike |
         return net.eval().to(device)
     path = pathlib.Path(text)
     if path.exists():
-        from .loading import load_model_file
+        from .model_files import load_model_file
         return load_model_file(path, card, device=device)
     raise UnknownName(f"'{text}' is neither a zoo network ({', '.join(names()) or 'none shipped'}) "
                       f"nor an existing model file")

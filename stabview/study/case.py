@@ -25,7 +25,7 @@ def run_case(case: dict, cache: dict) -> dict:
     budget·‖x‖ (the expected, not the worst, case) through the network and the baseline.
     """
     from ..baselines import reconstruct
-    from ..data import load_image_or_sample
+    from ..data import load_image_or_builtin
     from ..networks import zoo
     from ..stability.attack import run_attack
     from ..stability.params import AttackParams
@@ -46,7 +46,7 @@ def run_case(case: dict, cache: dict) -> dict:
     op, operator = cache[(key, case["rate"])]
     image = case["image"]
     kwargs = {} if image["slice_index"] is None else {"slice_index": image["slice_index"], "axis": image["axis"]}
-    x = op.check_image(load_image_or_sample(image["path"], op.image_shape, **kwargs)[None])
+    x = op.check_image(load_image_or_builtin(image["path"], op.image_shape, **kwargs)[None])
     net.check_compatible(op, x)
     caps = {} if settings["baseline_iterations"] is None else {"max_iterations": settings["baseline_iterations"]}
     baseline = (lambda y, op_: reconstruct(op_, y, **caps).image) if settings["baseline"] else None

@@ -301,8 +301,8 @@ def _images(value, base: Path) -> tuple[ImageRef, ...]:
 
 
 def _named_or_glob(text: str, base: Path, name: str) -> list[ImageRef]:
-    from ..data import is_sample_name
-    if not (base / text).exists() and is_sample_name(text):
+    from ..data import is_builtin_name
+    if not (base / text).exists() and is_builtin_name(text):
         return [ImageRef(text, text)]
     matches = sorted(glob.glob(str(base / text), recursive=True))
     files = [m for m in matches if os.path.isfile(m)]
@@ -359,7 +359,7 @@ def _volume_depth(path: Path, axis: int, name: str) -> int:
 
 
 def _dicom_folder(entry: dict, base: Path, name: str) -> list[ImageRef]:
-    from ..data.loading import file_format
+    from ..data.image_files import file_format
     from ..errors import ImageLoadError
     extra = sorted(set(entry) - {"dicom"})
     if extra:

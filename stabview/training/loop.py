@@ -32,7 +32,7 @@ from ..networks.architectures import build_network
 from ..networks.base import operator_for_card
 from ..networks.card import ModelCard
 from ..runtime import resolve_device
-from . import checkpoint, export, tradeoff
+from . import checkpoint, shipping, tradeoff
 from .data import BrainSlices, Ellipses
 from .evaluate import evaluate
 from .objectives import make_objective
@@ -291,9 +291,9 @@ def _finish(r, net, card, data, done, train_minutes, stopped_early, seed, thread
     images = data.evaluation_images(2 if smoke and eval_images is None else eval_images)
     state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     full = evaluate(net, op, images)
-    net.load_state_dict(export.half_copy(state))
+    net.load_state_dict(shipping.half_copy(state))
     half = evaluate(net, op, images)
-    fp16 = abs(half["psnr_network"] - full["psnr_network"]) < export.FP16_TOLERANCE_DB
+    fp16 = abs(half["psnr_network"] - full["psnr_network"]) < shipping.FP16_TOLERANCE_DB
     result = half if fp16 else full
     if not fp16:
         net.load_state_dict(state)
@@ -317,9 +317,9 @@ def _finish(r, net, card, data, done, train_minutes, stopped_early, seed, thread
     passed = gain >= quality_bar(r.name) and (gain > 0 if r.name == "automap" else True)
     out = out or (RESOURCES / r.name)
     directory = out if passed else checkpoint_dir / "below-bar"      # never into the shipped zoo
-    export.write(directory, net.state_dict(), card, fp16)
+    shipping.write(directory, net.state_dict(), card, fp16)
     if r.data != "ellipses":
-        export.write_notice(directory)
+        shipping.write_notice(directory)
     log(f"{r.name}: held-out PSNR {card.psnr_network:.2f} dB (input {card.psnr_input:.2f} dB), SSIM "
         f"{card.ssim_network:.3f} (input {card.ssim_input:.3f}), {done} iterations in {train_minutes:.1f} min, "
         f"{'fp16' if fp16 else 'fp32'} → {directory}" + ("" if passed else "  [BELOW THE QUALITY BAR]"))

@@ -158,7 +158,7 @@ def _card(card, settings: dict | None):
 def load_checkpoint_network(path: pathlib.Path, card=None, device="cpu"):
     """(network in eval mode, its card, iteration label) for a training checkpoint or any model file."""
     from ..networks.architectures import build_network  # noqa: PLC0415
-    from ..networks.loading import sniff  # noqa: PLC0415
+    from ..networks.model_files import sniff  # noqa: PLC0415
     from . import checkpoint  # noqa: PLC0415
     path = pathlib.Path(path)
     if not path.is_file():
@@ -183,8 +183,8 @@ def load_checkpoint_network(path: pathlib.Path, card=None, device="cpu"):
 def held_out_images(card, images: list[str] | None = None) -> torch.Tensor:
     """The recipe's held-out images for a zoo network's card, or the images given (sample names or files)."""
     if images:
-        from ..data.samples import load_image_or_sample  # noqa: PLC0415
-        return torch.stack([load_image_or_sample(spec, tuple(card.image_shape)).real.float() for spec in images])
+        from ..data.builtin_images import load_image_or_builtin  # noqa: PLC0415
+        return torch.stack([load_image_or_builtin(spec, tuple(card.image_shape)).real.float() for spec in images])
     from .recipes import RECIPES  # noqa: PLC0415
     if card.name not in RECIPES:
         raise StabviewError(f"'{card.name}' has no training recipe, so no held-out set: give --images")

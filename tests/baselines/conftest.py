@@ -1,9 +1,9 @@
-"""Shared helpers for the comparison-method tests: built-in samples and noisy measurements."""
+"""Shared helpers for the comparison-method tests: built-in images and noisy measurements."""
 
 import pytest
 import torch
 
-from stabview.data import load_sample
+from stabview.data import load_builtin_image
 
 
 @pytest.fixture(scope="session")
@@ -13,7 +13,7 @@ def sample():
 
     def get(name: str, size: int = 128) -> torch.Tensor:
         if (name, size) not in cache:
-            cache[(name, size)] = load_sample(name, (size, size))[None]
+            cache[(name, size)] = load_builtin_image(name, (size, size))[None]
         return cache[(name, size)]
     return get
 

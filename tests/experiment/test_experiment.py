@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from stabview.errors import StabviewError
+from stabview.experiment.model import UNDO_DEPTH
 from stabview.experiment import (AttackSettings, ChoiceError, Experiment, ExperimentModel, ImageRef,
                                  MoreSamplesSettings, NetworkRef, Sampling, details_image)
 from stabview.operators import FourierOperator, MultiCoilOperator, RadonOperator
@@ -110,3 +111,55 @@ def test_the_model_emits_one_event_per_changed_field_and_undoes_any_change():
     assert model.redo() and model.experiment.details == ()
     model.mark_saved()
     assert not model.modified and seen[-1] == ("modified", False)
+
+
+def test_settings_changes_keep_results_and_history_and_undo_is_labelled():
+    model = ExperimentModel(Experiment(NetworkRef("deepmri")))
+    model.set_result("more_samples", {"rates": [0.1]})
+    assert model.update(record=False, attack=AttackSettings(iterations=7))
+    assert not model.can_undo() and model.results == {"more_samples": {"rates": [0.1]}}
+    model.update("image knee", image=ImageRef("knee"))
+    model.update("stamp heart", details=(HEART,))
+    assert model.undo_label() == "stamp heart" and model.undo()
+    assert model.undo_label() == "image knee" and model.redo_label() == "stamp heart"
+    model.update("image brain", image=ImageRef("brain"))                 # a new branch drops redo
+    assert not model.can_redo() and model.experiment.attack.iterations == 7
+
+
+def test_history_keeps_what_views_hand_it_and_gives_it_back_in_order():
+    model = ExperimentModel(Experiment(NetworkRef("deepmri")))
+    live = {"search": "search-1"}
+    order = []
+    model.events.image.connect(lambda value: order.append("image event"))
+
+    def take():
+        kept, live["search"] = live["search"], None
+        return kept
+
+    def give_before(kept):
+        order.append(f"before: {kept}")
+
+    def give_after(kept):
+        order.append(f"after: {kept}")
+        live["search"] = kept
+
+    model.keep("cache", lambda: "cached", give_before)
+    model.keep("search", take, give_after, after_events=True)
+    model.update("image knee", image=ImageRef("knee"))
+    assert live["search"] is None                         # taken away with the state it belonged to
+    assert model.undo()
+    assert order == ["image event", "before: cached", "image event", "after: search-1"]
+    assert live["search"] == "search-1"
+    model.record("reset")                                 # a step that changes no field
+    assert live["search"] is None and model.undo_label() == "reset"
+    assert model.undo() and live["search"] == "search-1"
+
+
+def test_the_undo_history_is_bounded():
+    model = ExperimentModel(Experiment(NetworkRef("deepmri")))
+    for k in range(UNDO_DEPTH + 5):
+        model.update(f"seed {k}", sampling=Sampling(seed=k))
+    steps = 0
+    while model.undo():
+        steps += 1
+    assert steps == UNDO_DEPTH and model.experiment.sampling == Sampling(seed=4)

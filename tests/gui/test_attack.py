@@ -5,9 +5,7 @@ import time
 import numpy as np
 
 from stabview.gui.panels.attack import current_numbers
-from stabview.gui.responsiveness import GapRecorder
 from stabview.gui.workers import REDRAW_HZ
-from stabview.networks import zoo
 
 
 def slow_params(window, iterations=400, lr=0.01):
@@ -81,40 +79,6 @@ def test_closing_during_a_run_asks_then_stops_cleanly(window, qtbot):
     assert not window.attack.runner._thread.isRunning()
 
 
-def test_the_event_loop_never_stalls_during_an_attack(make_window, small_net, qtbot):
-    """Ticks every 5 ms while an attack runs; the longest gap is the stall a user would feel.
-
-    Uses the shipped Deep MRI network (128², ~0.15 s per step) when present: the realistic load,
-    from the first images on (the start, when every view and curve appears, was the worst).
-    The issue's bound is 50 ms (measured 16–21 ms on our shared 2-core machine). One isolated
-    scheduler hiccup of a busy machine can exceed it on its own, so a window that fails is
-    measured once more: a real freeze (a blocking call, a re-layout per redraw) fails both.
-    """
-    net = zoo.load("deepmri") if "deepmri" in zoo.names() else small_net
-    window = make_window(net)
-    qtbot.waitUntil(lambda: window.viewers.image_of("network_clean") is not None, timeout=20000)
-    window.attack_panel.modes["paper"].click()
-    window.attack_panel.iterations.setValue(100_000)
-    assert window.attack_panel.run()
-    results, recorder = [], GapRecorder()
-    for attempt in range(2):
-        recorder.start()
-        redraws_before = window.attack.runner.redraws
-        qtbot.wait(3000)
-        stalls = recorder.stop()
-        redraws = window.attack.runner.redraws - redraws_before
-        results.append((stalls.max(), np.percentile(stalls, 99), redraws / 3))
-        print(f"event-loop gaps during the attack: max {stalls.max():.1f} ms, p99 {np.percentile(stalls, 99):.1f} ms, "
-              f"{redraws / 3:.1f} redraws/s")
-        if stalls.max() <= 50:
-            break
-    window.attack.pause()
-    qtbot.waitUntil(lambda: window.attack.state == "paused", timeout=20000)
-    assert window.attack.search.iteration >= 2            # the attack really ran meanwhile
-    assert min(worst for worst, _, _ in results) <= 50
-    assert all(p99 <= 50 and rate <= REDRAW_HZ + 1 for _, p99, rate in results)
-
-
 def test_fast_steps_are_coalesced_to_at_most_30_redraws_a_second(window, qtbot):
     slow_params(window, iterations=100_000, lr=1e-4)
     received = []
@@ -150,7 +114,7 @@ def test_the_ceiling_is_measured_compared_and_cancellable(window, qtbot):
     assert figure["share"] == figure["gain"] / measured
     # a new image forgets it; Pause cancels a measurement
     window.workbench.set_image("brain:4")
-    qtbot.waitUntil(lambda: window.workbench.image_source["spec"] == "brain:4", timeout=10000)
+    qtbot.waitUntil(lambda: window.model.experiment.image.spec == "brain:4", timeout=10000)
     assert panel.ceiling.text() == ""
     qtbot.waitUntil(lambda: not attack.runner.busy, timeout=10000)
     panel.buttons["ceiling"].click()

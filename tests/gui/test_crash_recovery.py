@@ -94,8 +94,8 @@ def answer():
 
 original = main_window.MainWindow.session_restored
 
-def restored(self):
-    original(self)
+def restored(self, path):
+    original(self, path)
     QTimer.singleShot(0, lambda: finish(self, time.monotonic()))
 
 def finish(w, since):

@@ -39,7 +39,7 @@ def test_shortcuts_work_from_a_spin_box_and_a_text_field(window, tmp_path, qtbot
     path = str(tmp_path / "keys.json")
     monkeypatch.setattr("stabview.gui.window_files.QFileDialog.getSaveFileName", lambda *a, **k: (path, ""))
     QTest.keyClick(field, Qt.Key.Key_S, CTRL)                              # Save
-    assert os.path.exists(path) and window.document.path == path and not window.document.modified
+    assert os.path.exists(path) and window.session_path == path and not window.model.modified
     assert field.text() == ""                                              # the key did not type into it
 
 
@@ -47,8 +47,8 @@ def test_a_dropped_model_file_opens_as_a_network(window, tmp_path, qtbot):
     model = write_small_network(tmp_path, "dropped-cascade", seed=5)
     drop_files(window.image_panel, model)            # even when dropped on the Image panel
     qtbot.waitUntil(lambda: window.workbench.net.card.name == "dropped-cascade", timeout=10000)
-    assert window.workbench.network_source["path"] == str(model)
-    assert window.workbench.image_source["spec"] == "brain"                # not taken for an image
+    assert window.model.experiment.network.path == str(model)
+    assert window.model.experiment.image.spec == "brain"                # not taken for an image
 
 
 def test_a_dropped_session_file_opens_as_a_session(window, tmp_path, qtbot):
@@ -59,7 +59,7 @@ def test_a_dropped_session_file_opens_as_a_session(window, tmp_path, qtbot):
     window.sampling_panel.set_rate(0.25)
     window.ask_unsaved = lambda: "discard"
     drop_files(window, saved)
-    qtbot.waitUntil(lambda: len(window.workbench.canvas.operations) == 1 and window.document.path == saved,
+    qtbot.waitUntil(lambda: len(window.workbench.canvas.operations) == 1 and window.session_path == saved,
                     timeout=20000)
     wait_idle(qtbot, window)
     assert abs(window.workbench.op.rate - 0.5) < 0.02
@@ -70,7 +70,7 @@ def test_a_dropped_file_stabview_cannot_open_is_an_error(window, tmp_path, qtbot
     card.write_text('{"hello": 1}')
     drop_files(window, card)
     assert window.banner.isVisible() and "notes.json" in window.banner.message
-    assert window.workbench.image_source["spec"] == "brain"
+    assert window.model.experiment.image.spec == "brain"
 
 
 class GreedyField(QLineEdit):

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from stabview.data import load_image_or_sample
+from stabview.data import load_image_or_builtin
 from stabview.gui import image_process
 from stabview.gui.responsiveness import GapRecorder
 
@@ -24,11 +24,11 @@ def test_images_load_in_the_background_and_the_newest_request_wins(window, tmp_p
     first, second = _png(tmp_path / "first.png", 300), _png(tmp_path / "second.png", 64)
     assert window.image_panel.open_image(str(first))
     assert window.workbench.image_loading and window.status.progress.isVisible()
-    assert window.workbench.image_source["spec"] == "brain"          # nothing replaced until loaded
+    assert window.model.experiment.image.spec == "brain"          # nothing replaced until loaded
     window.image_panel.open_image(str(second))
     wait_image(qtbot, window)
-    assert window.workbench.image_source["spec"] == str(second)
-    expected = load_image_or_sample(str(second), SHAPE)
+    assert window.model.experiment.image.spec == str(second)
+    expected = load_image_or_builtin(str(second), SHAPE)
     np.testing.assert_allclose(window.viewers.image_of("x"), expected.numpy(), atol=1e-6)
 
 
@@ -51,7 +51,7 @@ def test_a_large_image_is_read_in_a_child_process_while_the_window_runs(window, 
     gaps = recorder.stop()
     assert used == [str(path)]
     np.testing.assert_allclose(window.workbench.base_image.numpy(),
-                               load_image_or_sample(str(path), SHAPE).numpy(), atol=1e-6)
+                               load_image_or_builtin(str(path), SHAPE).numpy(), atol=1e-6)
     print(f"event-loop gaps while loading: {len(gaps)} ticks, median {np.median(gaps):.1f} ms, "
           f"longest {gaps.max():.1f} ms")
     assert len(gaps) >= 20 and np.median(gaps) <= 15
@@ -79,5 +79,5 @@ def test_the_image_fits_a_new_networks_shape(make_window, tmp_path, qtbot):
         window.workbench.load_network("deepmri")
         qtbot.waitUntil(lambda: window.workbench.net.card.name == "deepmri", timeout=30000)
         wait_image(qtbot, window)
-        expected = load_image_or_sample("brain", (128, 128))
+        expected = load_image_or_builtin("brain", (128, 128))
         np.testing.assert_allclose(window.workbench.base_image.numpy(), expected.numpy(), atol=1e-6)

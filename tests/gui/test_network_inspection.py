@@ -27,4 +27,4 @@ def test_a_model_file_that_fails_to_load_is_not_a_recent_file(window, model_file
     wait_idle(qtbot, window)
     assert str(broken) not in window.settings.recent("model")
     assert window.settings.recent("model") == before
-    assert window.workbench.network_source["path"] == os.path.abspath(model_file)     # the last good one stays
+    assert window.model.experiment.network.path == os.path.abspath(model_file)     # the last good one stays

@@ -40,7 +40,7 @@ def test_bundle_spec_names_files_that_exist():
     text = (PACKAGING / "stabview.spec").read_text()
     compile(text, "stabview.spec", "exec")                       # valid Python
     assert "launch.py" in text and (PACKAGING / "launch.py").exists()
-    for relative in ("resources/samples", "resources/fonts", "docs/quick-guide.md", "packaging/stabview.png"):
+    for relative in ("resources/images", "resources/fonts", "docs/quick-guide.md", "packaging/stabview.png"):
         assert (ROOT / relative).exists(), relative
         assert '"' + relative.split("/")[-1] + '"' in text or relative.split("/")[-1] in text
     assert "collect_submodules(\"stabview\")" in text             # every CLI command is bundled

@@ -20,7 +20,7 @@ def test_starts_with_deep_mri_and_the_brain_sample(make_window, qtbot):
     window = make_window(load_defaults=True)
     qtbot.waitUntil(lambda: window.workbench.net is not None, timeout=30000)
     assert window.workbench.net.card.name == "deepmri"
-    assert window.workbench.image_source["spec"] == "brain"
+    assert window.model.experiment.image.spec == "brain"
     assert window.workbench.compatibility_error() == ""
     assert window.attack_panel.buttons["run"].isEnabled()
     qtbot.waitUntil(lambda: window.viewers.image_of("network_clean") is not None, timeout=30000)
@@ -58,7 +58,7 @@ def test_choosing_a_sample_and_opening_a_file(window, tmp_path, qtbot):
                 if panel.samples.item(i).data(Qt.ItemDataRole.UserRole) == "shepp-logan")
     panel.samples.itemClicked.emit(item)
     wait_image(qtbot, window)
-    assert window.workbench.image_source["spec"] == "shepp-logan"
+    assert window.model.experiment.image.spec == "shepp-logan"
     ramp = (np.add.outer(np.arange(40), np.arange(40)) * 3).astype(np.uint8)
     Image.fromarray(ramp).save(tmp_path / "ramp.png")
     assert panel.open_image(str(tmp_path / "ramp.png"))
@@ -68,7 +68,7 @@ def test_choosing_a_sample_and_opening_a_file(window, tmp_path, qtbot):
     panel.open_image(str(tmp_path / "nothing.png"))
     wait_image(qtbot, window)
     assert "nothing.png" in panel.problem.text()
-    assert window.workbench.image_source["spec"].endswith("ramp.png")   # the last good image stays
+    assert window.model.experiment.image.spec.endswith("ramp.png")   # the last good image stays
     assert window.settings.recent("image") == [str(tmp_path / "ramp.png")]
 
 
@@ -81,7 +81,7 @@ def test_changing_the_rate_redraws_the_mask_and_resets(window, qtbot):
     assert "fourier" in panel.problem.text()              # the network is for Fourier sampling
     assert not window.attack_panel.run()
     panel.reset.click()
-    assert window.workbench.sampling["modality"] == "fourier"
+    assert window.model.experiment.sampling.modality == "fourier"
     assert window.workbench.op.rate == pytest.approx(0.33, abs=0.02)
     assert not panel.problem.isVisibleTo(panel)
 

@@ -1,5 +1,5 @@
-"""The window's plain state (scales, undo history, the document, file kinds, the image child
-process) is ordinary Python: no Qt is loaded with it, so it can move into the experiment model."""
+"""The window's plain modules (scales, file kinds, the image child process) are ordinary Python:
+no Qt is loaded with them."""
 
 import json
 import subprocess
@@ -9,37 +9,16 @@ import numpy as np
 import pytest
 
 from stabview.gui.files import file_kind
-from stabview.gui.history import Document, Entry, UndoHistory
 from stabview.gui.scales import DifferenceScale, PerturbationScale, relative_change
 from stabview.experiment import Experiment, NetworkRef, Session
 
 
 def test_plain_modules_load_no_qt():
-    code = ("import sys; import stabview.gui.scales, stabview.gui.history, stabview.gui.files, "
+    code = ("import sys; import stabview.gui.scales, stabview.gui.files, "
             "stabview.gui.image_process; print(sorted(m for m in sys.modules if m.startswith(('PySide6', "
             "'pyqtgraph', 'shiboken6'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_undo_history_keeps_a_limit_and_a_new_change_drops_redo():
-    history = UndoHistory(limit=3)
-    for k in range(5):
-        history.push(Entry(f"change {k}", state=None))
-    assert history.labels() == ["change 2", "change 3", "change 4"]
-    history.redo_stack.append(history.take_undo())
-    assert history.can_redo
-    history.push(Entry("new", state=None))
-    assert not history.can_redo and history.labels()[-1] == "new"
-
-
-def test_document_title_shows_the_name_and_the_star():
-    doc = Document()
-    assert doc.title("deepmri") == "untitled — deepmri — stabview"
-    doc.modified = True
-    assert doc.title(None) == "untitled* — stabview"
-    doc.saved("/tmp/work/study.json")
-    assert doc.title("ell50") == "study.json — ell50 — stabview"
 
 
 def test_relative_change_matches_numpy_and_the_shared_scale():

@@ -50,7 +50,7 @@ def test_save_and_reopen_a_session_restores_everything(window, make_window, tmp_
     window.sampling_panel.set_rate(0.4)
     window.details_panel.stamp_at(12, 20)
     attack_for(window, qtbot)
-    window.details_panel.show_results({"network": {"verdict": "lost", "correlation": 0.1, "contrast": 0.0}})
+    window.model.set_result("details", {"network": {"verdict": "lost", "correlation": 0.1, "contrast": 0.0}})
     path = window.save_session(str(tmp_path / "study.json"))
     saved = Session.open(path)
     assert saved.experiment.network.path.endswith("tiny-cascade.safetensors")
@@ -66,7 +66,8 @@ def test_save_and_reopen_a_session_restores_everything(window, make_window, tmp_
     np.testing.assert_allclose(other.attack.search.r.numpy(), window.attack.search.r.numpy())
     assert [s["iteration"] for s in other.attack.snapshots] == [2, 4]
     assert other.attack_panel.iterations.value() == 6
-    assert "lost" in other.details_panel.verdict.text()
+    assert other.model.results["details"]["network"]["verdict"] == "lost"
+    assert other.details_panel.results == window.details_panel.results
     # resuming continues the same trajectory as the original would
     for w in (window, other):
         w.attack_panel.iterations.setValue(8)
@@ -103,7 +104,7 @@ def test_export_writes_the_cli_report(window, tmp_path, qtbot):
     assert result["linear_gain"] == window.attack.ceiling["gain"][0] and "achieved_gain" in result
     assert (out / "attack.png").stat().st_size > 1000 and (out / "arrays.npz").exists()
     arrays = tmp_path / "views.npz"
-    from stabview.gui.exporting import export_arrays
+    from stabview.gui.window_reports import export_arrays
     with np.load(export_arrays(arrays, window.viewers, window.workbench)) as saved:
         assert {"x", "network", "detail", "mask"} <= set(saved.files)
 

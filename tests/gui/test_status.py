@@ -5,7 +5,7 @@ import json
 
 from PySide6.QtWidgets import QApplication
 
-from .conftest import attack_for, drop_files, wait_idle
+from .conftest import drop_files, wait_idle
 
 
 def _tab_in_front(window, key):

@@ -32,7 +32,7 @@ def test_stamping_after_an_attack_keeps_it_and_undo_brings_it_back(window, qtbot
     qtbot.waitUntil(lambda: len(window.workbench.canvas.operations) == 1, timeout=3000)
     assert window.attack.search is None and window.attack.state == "idle"
     assert window.viewers.image_of("r") is None
-    assert window.document.modified and "*" in window.windowTitle()
+    assert window.model.modified and "*" in window.windowTitle()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)     # Edit ▸ Undo
     assert window.workbench.canvas.is_empty
     assert window.attack.search is search and window.attack.state == "finished"
@@ -64,9 +64,9 @@ def test_another_network_image_or_reset_can_be_undone(window, tmp_path, qtbot):
     assert window.workbench.net is first_net and window.attack.search is search
     window.workbench.set_image("shepp-logan")
     wait_image(qtbot, window)
-    assert window.workbench.image_source["spec"] == "shepp-logan" and window.attack.search is None
+    assert window.model.experiment.image.spec == "shepp-logan" and window.attack.search is None
     window.undo()
-    assert window.workbench.image_source["spec"] == "brain" and window.attack.search is search
+    assert window.model.experiment.image.spec == "brain" and window.attack.search is search
     np.testing.assert_allclose(window.viewers.image_of("x"), window.attack.clean["x"], atol=1e-6)
     window.attack_panel.buttons["reset"].click()
     assert window.attack.search is None
@@ -77,7 +77,7 @@ def test_another_network_image_or_reset_can_be_undone(window, tmp_path, qtbot):
 
 def test_quitting_with_unsaved_changes_asks(window, tmp_path, qtbot):
     path = window.save_session(str(tmp_path / "study.json"))
-    assert not window.document.modified and window.windowTitle().startswith("study.json —")
+    assert not window.model.modified and window.windowTitle().startswith("study.json —")
     window.details_panel.stamp_at(10, 10)
     assert window.windowTitle().startswith("study.json* —")
     wait_idle(qtbot, window)
@@ -99,9 +99,9 @@ def test_opening_a_session_over_unsaved_work_asks(window, make_window, tmp_path,
     assert len(window.workbench.canvas.operations) == 1           # nothing replaced
     window.ask_unsaved = lambda: "discard"
     assert window.open_session(saved)
-    qtbot.waitUntil(lambda: window.workbench.canvas.is_empty and not window.document.modified, timeout=20000)
+    qtbot.waitUntil(lambda: window.workbench.canvas.is_empty and not window.model.modified, timeout=20000)
     wait_idle(qtbot, window)
-    assert window.document.path == saved and not window.keeper.history.can_undo
+    assert window.session_path == saved and not window.model.can_undo()
 
 
 def test_stamping_during_a_run_puts_the_search_aside_and_undo_brings_it_back(window, qtbot):

@@ -77,7 +77,7 @@ def test_dropping_an_image_file_opens_it(window, tmp_path, qtbot):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window.workbench.image_source["spec"].endswith("drop.png"), timeout=10000)
+    qtbot.waitUntil(lambda: window.model.experiment.image.spec.endswith("drop.png"), timeout=10000)
 
 
 def test_help_and_preferences(window, settings):

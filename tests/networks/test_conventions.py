@@ -9,7 +9,7 @@ import torch
 from stabview import cli
 from stabview.networks.card import ModelCard
 from stabview.networks.errors import CardError, ModelRuntimeError, UnsafeModelFile
-from stabview.networks.loading import load_model_file
+from stabview.networks.model_files import load_model_file
 
 CARD = {"name": "conv", "modality": "fourier", "image_shape": [32, 32],
         "mask": {"kind": "cartesian", "rate": 0.4, "seed": 0, "options": {}}, "rate": 0.4,

@@ -23,7 +23,7 @@ onnx = pytest.importorskip("onnx", reason="ONNX support needs the optional 'onnx
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from stabview.networks.errors import ModelFormatError, OnnxNodeError  # noqa: E402
-from stabview.networks.loading import load_model_file  # noqa: E402
+from stabview.networks.model_files import load_model_file  # noqa: E402
 
 SIZE = 32
 CARD = {"name": "users-net", "modality": "fourier", "image_shape": [SIZE, SIZE],

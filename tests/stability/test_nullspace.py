@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from stabview.data import load_image_or_sample
+from stabview.data import load_image_or_builtin
 from stabview.operators import FourierOperator, MaskSpec, MultiCoilOperator, RadonOperator
 from stabview.stability.nullspace import (Cancelled, NullSpaceProjector, nullspace_test, operator_norm,
                                           split_errors)
@@ -41,7 +41,7 @@ def case(request):
     op = _operators()[request.param]
     matrix, kappa, top = _dense_range_projection(op)
     dtype = torch.complex128 if op.complex_images else torch.float64
-    x = load_image_or_sample("brain", op.image_shape)[None].to(dtype)
+    x = load_image_or_builtin("brain", op.image_shape)[None].to(dtype)
     g = torch.Generator().manual_seed(3)
     x = x + 0.2 * torch.randn(x.shape, generator=g, dtype=torch.float64)   # not only smooth content
     return request.param, op, matrix, kappa, x, top
@@ -107,7 +107,7 @@ def test_a_faithful_network_that_adds_null_space_content_shows_exactly_that_cont
 def test_a_perturbed_case_is_split_against_the_image_that_was_measured():
     op = _operators()["fourier"]
     proj = NullSpaceProjector(op)
-    x = load_image_or_sample("brain", op.image_shape)[None]
+    x = load_image_or_builtin("brain", op.image_shape)[None]
     r = 0.05 * torch.ones(SIZE, SIZE)
     outcome = nullspace_test({"zero-filled": lambda y, o: o.adjoint(y)}, op, x, r, projector=proj)
     numbers = outcome.numbers()
@@ -122,7 +122,7 @@ def test_a_perturbed_case_is_split_against_the_image_that_was_measured():
 def test_split_errors_measures_each_estimate_against_the_truth():
     op = _operators()["fourier"]
     proj = NullSpaceProjector(op)
-    x = op.check_image(load_image_or_sample("brain", op.image_shape)[None])[0]
+    x = op.check_image(load_image_or_builtin("brain", op.image_shape)[None])[0]
     splits = split_errors(proj, {"same": x, "double": 2 * x}, x)
     assert splits["same"].error_rel == 0 and splits["same"].null_space_error_rel == 0
     assert splits["double"].error_rel == pytest.approx(1.0, rel=1e-6)
@@ -133,7 +133,7 @@ def test_split_errors_measures_each_estimate_against_the_truth():
 def test_a_capped_solve_says_it_did_not_converge():
     op = _operators()["radon"]
     proj = NullSpaceProjector(op, tolerance=1e-10, max_iterations=3)
-    proj.range_part(load_image_or_sample("brain", op.image_shape)[None])
+    proj.range_part(load_image_or_builtin("brain", op.image_shape)[None])
     assert proj.last_solve.iterations == 3 and not proj.last_solve.converged
     assert proj.last_solve.residual_rel > 1e-10
 
@@ -144,7 +144,7 @@ def test_the_solve_can_be_cancelled_and_reports_progress():
     proj = NullSpaceProjector(op, tolerance=1e-12, progress=lambda i, n, res: seen.append(i),
                               should_stop=lambda: len(seen) >= 4)
     with pytest.raises(Cancelled):
-        proj.range_part(load_image_or_sample("brain", op.image_shape)[None])
+        proj.range_part(load_image_or_builtin("brain", op.image_shape)[None])
     assert seen == [1, 2, 3, 4]
 
 
@@ -153,4 +153,4 @@ def test_bad_settings_are_refused():
     with pytest.raises(Exception, match="tolerance"):
         NullSpaceProjector(op, tolerance=0)
     with pytest.raises(Exception, match="perturbation is"):
-        nullspace_test({}, op, load_image_or_sample("brain", op.image_shape)[None], torch.zeros(8, 8))
+        nullspace_test({}, op, load_image_or_builtin("brain", op.image_shape)[None], torch.zeros(8, 8))

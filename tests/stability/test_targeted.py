@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from stabview.data import load_image_or_sample
+from stabview.data import load_image_or_builtin
 from stabview.operators import FourierOperator
 from stabview.stability.details import Detail
 from stabview.stability.nullspace import NullSpaceProjector
@@ -41,7 +41,7 @@ class Inventor(torch.nn.Module):
 def _image() -> torch.Tensor:
     """A 32² brain slice in the lower right of a dark 48² field (the top left stays empty)."""
     x = torch.zeros(1, N, N)
-    x[0, N - 32:, N - 32:] = load_image_or_sample("brain", (32, 32))
+    x[0, N - 32:, N - 32:] = load_image_or_builtin("brain", (32, 32))
     return x
 
 

@@ -191,6 +191,7 @@ class AttackPanel(QWidget):
         attack.curveChanged.connect(self._curve_changed)
         attack.runner.busyChanged.connect(self._update_buttons)
         workbench.networkChanged.connect(self.refresh_presets)
+        workbench.model.events.attack.connect(self._settings_changed)
         self.refresh_presets()
         self._mode_changed()
         self._state_changed("idle")
@@ -233,6 +234,15 @@ class AttackPanel(QWidget):
         self.budgeted_box.setVisible(budgeted)
         self.paper_box.setVisible(not budgeted)
 
+    def _settings_changed(self, settings) -> None:
+        """The model's attack settings changed (a session opened): show them, unless shown."""
+        try:
+            shown = (self.params(), self.iterations.value(), self.restarts.value())
+        except StabviewError:
+            shown = None
+        if shown != (settings.params, settings.iterations, settings.restarts):
+            self.set_params(settings.params, settings.iterations, settings.restarts)
+
     def set_params(self, params: AttackParams, iterations: int | None = None, restarts: int | None = None) -> None:
         for key, field in self.fields.items():
             field.set_value(getattr(params, key))
@@ -257,9 +267,9 @@ class AttackPanel(QWidget):
         budget = self.budget.budget()
         if budget is None:
             raise StabviewError("ε must be a number > 0 (in % of ‖x‖, e.g. 2)")
-        return AttackParams(mode=self.mode(), budget=budget,target=self.target.currentText(), domain=self.domain.currentText(),
-                            method=self.method.currentText(), seed=int(self.workbench.sampling.get("seed", 0)),
-                            **values)
+        return AttackParams(mode=self.mode(), budget=budget, target=self.target.currentText(),
+                            domain=self.domain.currentText(), method=self.method.currentText(),
+                            seed=self.workbench.sampling.seed, **values)
 
     def snapshot_iterations(self) -> tuple[int, ...]:
         if self.mode() == "budgeted":

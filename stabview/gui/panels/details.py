@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDoubleSpinBox, QFormLayout, QGridL
 
 from ...errors import StabviewError
 from ...stability.details import DEFAULT_TEXT, SYMBOLS, Detail, structural_test
-from ..baseline_jobs import baseline_function
+from ...experiment import reconstructors
 from ..workers import Job, JobRunner
 from .common import ProblemLabel
 
@@ -92,10 +92,10 @@ class DetailsPanel(QWidget):
         layout.addWidget(self.verdict)
         layout.addWidget(self.problem)
         layout.addStretch(1)
-        self.results: dict = {}
         viewers.clicked.connect(self.stamp_at)
         viewers.stroked.connect(self.stroke)
         workbench.imageChanged.connect(self._update_buttons)
+        workbench.model.events.results.connect(self._results_changed)
         self._update_buttons()
 
     # --- edits -------------------------------------------------------------------------------
@@ -135,11 +135,11 @@ class DetailsPanel(QWidget):
     def redo(self) -> None:
         self.history_redo()
 
-    def history_undo(self) -> None:      # replaced by the window with its keeper's
-        self.workbench.canvas.undo()
+    def history_undo(self) -> None:      # replaced by the window with its own (it says what it undid)
+        self.workbench.model.undo()
 
     def history_redo(self) -> None:
-        self.workbench.canvas.redo()
+        self.workbench.model.redo()
 
     def set_tool(self, key: str) -> None:
         for button in self.tools.buttons():
@@ -151,11 +151,18 @@ class DetailsPanel(QWidget):
             self.viewers.tool = self.tools.button(index).property("tool")
 
     def _update_buttons(self) -> None:
-        canvas = self.workbench.canvas
-        self.set_undo_enabled(canvas.can_undo, canvas.can_redo)
-        self.clear_button.setEnabled(not canvas.is_empty)
-        self.verdict.setText("")
-        self.results = {}
+        self.clear_button.setEnabled(not self.workbench.canvas.is_empty)
+
+    @property
+    def results(self) -> dict:
+        """Test 2's verdicts for the current details: {reconstructor: {verdict, correlation, contrast}}."""
+        return dict(self.workbench.model.results.get("details", {}))
+
+    def _results_changed(self, results: dict) -> None:
+        if "details" in results:
+            self.show_results(results["details"])
+        else:
+            self.verdict.setText("")
 
     def set_undo_enabled(self, undo: bool, redo: bool) -> None:
         self.undo_button.setEnabled(undo)
@@ -170,25 +177,25 @@ class DetailsPanel(QWidget):
             self.problem.show_problem(error)
             return False
         net, op, x, d = wb.net, wb.op, wb.base_image[None].to(wb.device), wb.canvas.tensor()
-        baseline = baseline_function()
+        generation = wb.generation
 
         def work(job: Job):
-            recs = {"network": lambda y, o: net(y, o)}
-            if baseline is not None:
-                recs["baseline"] = lambda y, o: baseline(o, y, should_stop=job.cancelled).image
-            found = structural_test(recs, op, x, d)
+            found = structural_test(reconstructors(net, op, should_stop=job.cancelled), op, x, d)
             return {name: entry["measure"] for name, entry in found.items()}
 
         self.problem.show_problem("")
         self.verdict.setText("testing …")
-        return self.runner.submit(Job(work, on_done=self._tested, on_error=self._failed, name="details test"))
+        return self.runner.submit(Job(work, on_done=lambda measures: self._tested(measures, generation),
+                                      on_error=self._failed, name="details test"))
 
-    def _tested(self, measures: dict) -> None:
-        self.show_results({k: m.to_dict() for k, m in measures.items()})
+    def _tested(self, measures: dict, generation: int) -> None:
+        if generation != self.workbench.generation:       # the image changed meanwhile: stale
+            self.verdict.setText("")
+            return
+        self.workbench.model.set_result("details", {k: m.to_dict() for k, m in measures.items()})
 
     def show_results(self, results: dict) -> None:
-        """Verdicts per reconstructor: {name: {verdict, correlation, contrast}}."""
-        self.results = dict(results)
+        """Show verdicts per reconstructor: {name: {verdict, correlation, contrast}}."""
         lines = [f"<b>{name}</b>: {m['verdict']} (correlation {m['correlation']:.2f}, "
                  f"contrast {m['contrast']:.2f})" for name, m in results.items()]
         if "baseline" not in results:

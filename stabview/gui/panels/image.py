@@ -11,7 +11,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ...data import SUFFIXES, list_samples, load_sample
+from ...data import SUFFIXES, list_builtin_images, load_builtin_image
 from ...errors import StabviewError
 from .common import ProblemLabel
 
@@ -23,7 +23,7 @@ IMAGE_FILTER = ("Images (" + " ".join(f"*{s}" for s in SUFFIXES) + ");;All files
 def thumbnail(name: str) -> QPixmap:
     """A small greyscale picture of a built-in sample (cached for the session)."""
     try:
-        grey = (np.clip(load_sample(name, (THUMB, THUMB)).abs().numpy(), 0, 1) * 255).astype(np.uint8)
+        grey = (np.clip(load_builtin_image(name, (THUMB, THUMB)).abs().numpy(), 0, 1) * 255).astype(np.uint8)
     except StabviewError:
         grey = np.zeros((THUMB, THUMB), np.uint8)
     grey = np.ascontiguousarray(grey)
@@ -64,7 +64,7 @@ class ImagePanel(ImageDropTarget, QWidget):
         self.samples.setSpacing(4)
         self.samples.setWordWrap(True)
         self.samples.setStatusTip("Built-in images: click one to use it")
-        for name, description in list_samples():
+        for name, description in list_builtin_images():
             item = QListWidgetItem(QIcon(thumbnail(name)), name)
             item.setToolTip(description)
             item.setData(Qt.ItemDataRole.UserRole, name)
@@ -114,12 +114,12 @@ class ImagePanel(ImageDropTarget, QWidget):
         return self.workbench.set_image(path, None if index < 0 else index, on_done=done)
 
     def _slice_changed(self) -> None:
-        spec = self.workbench.image_source.get("spec", "")
+        spec = self.workbench.experiment.image.spec
         if os.path.exists(spec):
             self.open_image(spec)
 
     def _image_changed(self) -> None:
-        spec = self.workbench.image_source.get("spec", "")
+        spec = self.workbench.experiment.image.spec
         h, w = self.workbench.shape
         self.current.setText(f"image: <b>{os.path.basename(spec)}</b> ({h}×{w})")
 

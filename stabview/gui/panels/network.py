@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem
                                QPushButton, QVBoxLayout, QWidget)
 
 from ...errors import StabviewError
+from ...experiment import NetworkRef
 from ..workers import Job, JobRunner
 from .common import ProblemLabel
 
@@ -130,7 +131,7 @@ class NetworkPanel(QWidget):
 
     def _chosen(self, item: QListWidgetItem) -> None:
         name = item.data(Qt.ItemDataRole.UserRole)
-        if self.workbench.net is not None and self.workbench.network_source.get("name") == name:
+        if self.workbench.net is not None and self.workbench.shown_network == NetworkRef(name=name):
             return
         self.workbench.load_network(name)
 
@@ -156,16 +157,16 @@ class NetworkPanel(QWidget):
 
     def _network_changed(self) -> None:
         net = self.workbench.net
-        source = self.workbench.network_source
-        if self._opening is not None and source.get("path") == self._opening:
+        source = self.workbench.shown_network or NetworkRef(name="")
+        if self._opening is not None and source.path == self._opening:
             self._opening = None
-            self.workbench.settings.add_recent("model", source["path"])
-            self.inspect(source["path"], source.get("card"))
-        elif not source.get("path"):
+            self.workbench.settings.add_recent("model", source.path)
+            self.inspect(source.path, source.card)
+        elif source.path is None:
             self.inspection.hide()
         self.facts.setText(card_facts(net.card) if net is not None else "")
         self.facts.setToolTip(f"training data: {net.card.data}" if net is not None and net.card.data else "")
-        name = self.workbench.network_source.get("name")
+        name = source.name
         for i in range(self.zoo_list.count()):
             item = self.zoo_list.item(i)
             item.setSelected(item.data(Qt.ItemDataRole.UserRole) == name)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QProgr
 
 from ...errors import StabviewError
 from ...stability.samples import sweep
-from ..baseline_jobs import baseline_function
+from ...experiment import reconstructors
 from ..theme import CURVE_COLOURS, TRAINED_COLOUR
 from ..workers import Job, JobRunner
 from .common import ProblemLabel, legend_below
@@ -34,8 +34,7 @@ class SamplesPanel(QWidget):
         self.rates_edit.setToolTip("comma-separated rates (MRI) or numbers of views (CT); empty: defaults")
         self.with_baseline = QCheckBox("baseline")
         self.with_baseline.setToolTip("include the compressed-sensing baseline (slow: seconds per point)")
-        self.with_baseline.setChecked(baseline_function() is not None)
-        self.with_baseline.setEnabled(baseline_function() is not None)
+        self.with_baseline.setChecked(True)
         self.run_button = QPushButton("Run sweep")
         self.run_button.setStatusTip("Test 3: PSNR against the sampling rate over nested masks")
         self.run_button.clicked.connect(self.run)
@@ -63,7 +62,6 @@ class SamplesPanel(QWidget):
         self.picked.setMinimumHeight(160)
         self.picked_label = QLabel("click a point to see that reconstruction")
         self.problem = ProblemLabel()
-        self.result = None
         self.picked_value: tuple | None = None       # (reconstructor, rate) shown in `picked`
         row = QHBoxLayout()
         row.addWidget(QLabel("rates"))
@@ -83,6 +81,7 @@ class SamplesPanel(QWidget):
         self.runner.busyChanged.connect(self._busy)
         workbench.networkChanged.connect(self._network_changed)
         workbench.imageChanged.connect(self.clear_picked)
+        workbench.model.events.results.connect(self._results_changed)
         workbench.samplingChanged.connect(self.clear_picked)
 
     # --- the sweep ------------------------------------------------------------------------------
@@ -112,15 +111,10 @@ class SamplesPanel(QWidget):
             return False
         net, op, card = wb.net, wb.op, wb.net.card
         images = wb.image()[None].to(wb.device)
-        recs = {"network": lambda y, o: net(y, o)}
-        baseline = baseline_function() if self.with_baseline.isChecked() else None
-        linear = "FBP" if op.modality == "radon" else "zero-filled"
-        recs[linear] = lambda y, o: o.warm_start(y)
+        with_baseline = self.with_baseline.isChecked()
 
         def work(job: Job):
-            runs = dict(recs)
-            if baseline is not None:
-                runs["baseline"] = lambda y, o: baseline(o, y, should_stop=job.cancelled).image
+            runs = reconstructors(net, op, baseline=with_baseline, linear=True, should_stop=job.cancelled)
             result = None
             warnings.simplefilter("ignore", RuntimeWarning)   # means of rates not reached yet are NaN
             for done, total, result in sweep(runs, op, images, rates, trained_rate=card.rate,
@@ -135,8 +129,9 @@ class SamplesPanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self._clear_series()
-        return self.runner.submit(Job(work, on_done=self._finished, on_error=self._failed,
-                                      on_progress=self._progressed, name="sweep"))
+        generation = wb.generation
+        return self.runner.submit(Job(work, on_done=lambda summary: self._finished(summary, generation),
+                                      on_error=self._failed, on_progress=self._progressed, name="sweep"))
 
     def _progressed(self, value) -> None:
         done, total, summary = value
@@ -144,10 +139,18 @@ class SamplesPanel(QWidget):
         self.progress.setValue(done)
         self.show_summary(summary)
 
-    def _finished(self, summary) -> None:
-        if summary is not None:
-            self.result = summary
-            self.show_summary(summary)
+    @property
+    def result(self) -> dict | None:
+        """Test 3's summary for the current experiment (the model's), or None."""
+        return self.workbench.model.results.get("more_samples")
+
+    def _finished(self, summary, generation: int) -> None:
+        if summary is not None and generation == self.workbench.generation:
+            self.workbench.model.set_result("more_samples", summary)
+
+    def _results_changed(self, results: dict) -> None:
+        if results.get("more_samples") is not None:
+            self.show_summary(results["more_samples"])
 
     def _failed(self, message: str) -> None:
         self.problem.show_problem(message)
@@ -162,7 +165,6 @@ class SamplesPanel(QWidget):
             self.trained_line.setValue(net.card.rate)
         self.runner.cancel()
         self._clear_series()
-        self.result = None
         self.clear_picked()
 
     def clear_picked(self) -> None:
@@ -212,19 +214,13 @@ class SamplesPanel(QWidget):
         """Reconstruct the image at `rate` with `name` in the background and show it here."""
         wb = self.workbench
         net, op, x = wb.net, wb.op.with_rate(rate), wb.image()[None].to(wb.device)
-        baseline = baseline_function()
         generation = wb.generation
 
         def work(job: Job):
             import torch
+            recs = reconstructors(net, op, baseline=name == "baseline", linear=True, should_stop=job.cancelled)
             with torch.no_grad():
-                y = op.forward(x)
-                if name == "network":
-                    out = net(y, op)
-                elif name == "baseline" and baseline is not None:
-                    out = baseline(op, y, should_stop=job.cancelled).image
-                else:
-                    out = op.warm_start(y)
+                out = recs[name](op.forward(x), op)
             return name, rate, out[0].abs().cpu().numpy().copy(), generation
 
         self.picked_label.setText(f"reconstructing ({name}, rate {rate:.3f}) …")

@@ -90,7 +90,7 @@ class SamplingPanel(QWidget):
 
     # --- from the workbench to the widgets ----------------------------------------------------
     def sync(self) -> None:
-        s = self.workbench.sampling
+        s = self.workbench.sampling.to_dict()
         self._updating = True
         try:
             self.modality.setCurrentIndex(self.modality.findData(s["modality"]))
@@ -156,7 +156,7 @@ class SamplingPanel(QWidget):
 
     def _views_changed(self) -> None:
         if not self._updating:
-            n_full = int(self.workbench.sampling.get("n_full", 1000))
+            n_full = self.workbench.sampling.n_full
             self.workbench.set_sampling(rate=self.views.value() / n_full)
 
     def _seed_changed(self) -> None:

@@ -23,7 +23,7 @@ def test_one_scale_colour_bars_and_the_exports_numbers(window, tmp_path, qtbot):
     attack_for(window, qtbot)
     qtbot.waitUntil(lambda: _both_differences_shown(window), timeout=30000)
     wait_idle(qtbot, window)
-    viewers, scale = window.viewers, window.comparison.scale
+    viewers, scale = window.viewers, window.view_feed.scale
     net_diff, base_diff = viewers.image_of("network_diff"), viewers.image_of("baseline_diff")
     largest = max(np.abs(net_diff).max(), np.abs(base_diff).max())
     bound = nice_bound(largest)
@@ -44,7 +44,7 @@ def test_one_scale_colour_bars_and_the_exports_numbers(window, tmp_path, qtbot):
     result = json.loads((out / "result.json").read_text())
     assert scale.numbers["network"] == pytest.approx(result["network_change_rel"], rel=1e-5)
     assert scale.numbers["baseline"] == pytest.approx(result["baseline_change_rel"], rel=1e-4)
-    assert window.comparison.r_scale.relative == pytest.approx(result["perturbation_rel"], rel=1e-5)
+    assert window.view_feed.r_scale.relative == pytest.approx(result["perturbation_rel"], rel=1e-5)
     shown = current_numbers(window.attack.last_view)
     assert shown["iteration"] == result["iterations_run"] == 6
     assert shown["network_change_rel"] == pytest.approx(result["network_change_rel"], rel=1e-5)
@@ -53,15 +53,15 @@ def test_one_scale_colour_bars_and_the_exports_numbers(window, tmp_path, qtbot):
 def test_error_against_x_and_separate_scales_are_one_click_away(window, qtbot):
     attack_for(window, qtbot)
     qtbot.waitUntil(lambda: _both_differences_shown(window), timeout=30000)
-    viewers, comparison = window.viewers, window.comparison
+    viewers, view_feed = window.viewers, window.view_feed
     window.levels.mode.setCurrentIndex(window.levels.mode.findData("error"))
     x = viewers.image_of("x")
-    network = comparison.raw["network"]
-    assert comparison.scale.numbers["network"] == pytest.approx(relative_change(network, x))
+    network = view_feed.raw["network"]
+    assert view_feed.scale.numbers["network"] == pytest.approx(relative_change(network, x))
     np.testing.assert_allclose(viewers.image_of("network_diff"), np.abs(network) - x, atol=1e-6)
     assert viewers.shown_levels("network_diff") == viewers.shown_levels("baseline_diff")
     qtbot.mouseClick(window.levels.shared, Qt.MouseButton.LeftButton)
-    assert not comparison.scale.shared
+    assert not view_feed.scale.shared
     for key in ("network_diff", "baseline_diff"):
         own = nice_bound(float(np.abs(viewers.image_of(key)).max()))
         assert viewers.shown_levels(key) == pytest.approx((-own, own), rel=1e-6)
@@ -77,11 +77,11 @@ def test_the_path_slider_moves_every_view(window, qtbot):
     snap = attack.snapshots[0]
     np.testing.assert_allclose(viewers.image_of("r"), np.abs(snap["r"]), rtol=1e-6)
     np.testing.assert_allclose(viewers.image_of("network"), np.abs(snap["network"]), rtol=1e-6)
-    clean = window.comparison.raw["network_clean"]
-    assert window.comparison.scale.numbers["network"] == pytest.approx(relative_change(snap["network"], clean))
-    assert window.comparison.r_scale.relative == pytest.approx(snap["perturbation_rel"], rel=1e-5)
+    clean = window.view_feed.raw["network_clean"]
+    assert window.view_feed.scale.numbers["network"] == pytest.approx(relative_change(snap["network"], clean))
+    assert window.view_feed.r_scale.relative == pytest.approx(snap["perturbation_rel"], rel=1e-5)
     assert all(m.isVisible() and m.value() == snap["iteration"] for m in window.attack_panel.markers)
-    qtbot.waitUntil(lambda: window.comparison.baseline_shown == "perturbed:2", timeout=30000)
+    qtbot.waitUntil(lambda: window.view_feed.baseline_shown == "perturbed:2", timeout=30000)
     assert viewers.shown_levels("baseline_diff") == viewers.shown_levels("network_diff")
     QTest.keyClick(slider, Qt.Key.Key_Right)                # r₂
     np.testing.assert_allclose(viewers.image_of("r"), np.abs(attack.snapshots[1]["r"]), rtol=1e-6)

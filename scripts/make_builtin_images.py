@@ -1,12 +1,12 @@
-"""Regenerate the shipped sample images in resources/samples/ from the packages that carry them.
+"""Regenerate the shipped built-in images in resources/images/ from the packages that carry them.
 
 The app never needs nilearn or pydicom-data: this script turns their files into small 16-bit
-greyscale PNGs plus `samples.json` (names, descriptions, sources and hashes), once. Get the
+greyscale PNGs plus `images.json` (names, descriptions, sources and hashes), once. Get the
 source packages without installing them into the app's environment, e.g.
 
     pip download --no-deps nilearn==0.14.1 pydicom-data==1.0.0 -d /tmp/wheels
-    python scripts/make_samples.py --wheels /tmp/wheels          # write resources/samples/
-    python scripts/make_samples.py --wheels /tmp/wheels --check  # compare with what is shipped
+    python scripts/make_builtin_images.py --wheels /tmp/wheels          # write resources/images/
+    python scripts/make_builtin_images.py --wheels /tmp/wheels --check  # compare with what is shipped
 
 (or install both into a throwaway venv and leave out --wheels). CT_small.dcm and MR_small.dcm
 come from pydicom's own test files, which ship with pydicom itself.
@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from stabview.data.formats import read_dicom  # noqa: E402
-from stabview.data.loading import normalise_image  # noqa: E402
+from stabview.data.image_files import normalise_image  # noqa: E402
 from stabview.data.resizing import fit_to_shape  # noqa: E402
 
 NILEARN = ("nilearn", "0.14.1")
@@ -213,7 +213,7 @@ def write_png(path: Path, pixels: np.ndarray, text: dict[str, str]) -> None:
     Image.fromarray(pixels).save(path, pnginfo=info, optimize=True)
 
 
-TABLE_START = "<!-- table: written by scripts/make_samples.py -->"
+TABLE_START = "<!-- table: written by scripts/make_builtin_images.py -->"
 TABLE_END = "<!-- end of table -->"
 
 
@@ -246,16 +246,16 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("PROVENANCE.md must carry the MNI permission notice verbatim")
     with tempfile.TemporaryDirectory() as tmp:
         entries, images = build(args.wheels, Path(tmp))
-    manifest = {"format": 1, "aliases": {"brain": f"brain:{DEFAULT_BRAIN}"}, "samples": entries}
+    manifest = {"format": 1, "aliases": {"brain": f"brain:{DEFAULT_BRAIN}"}, "images": entries}
 
     if args.check:
         from PIL import Image
 
         bad = [f for f, px in images.items()
                if not (args.out / f).exists() or not np.array_equal(np.array(Image.open(args.out / f)), px)]
-        shipped = json.loads((args.out / "samples.json").read_text(encoding="utf-8"))
+        shipped = json.loads((args.out / "images.json").read_text(encoding="utf-8"))
         if shipped != manifest:
-            bad.append("samples.json")
+            bad.append("images.json")
         if with_table(provenance, provenance_table(entries, args.out)) != provenance:
             bad.append("PROVENANCE.md (table)")
         print("all samples match" if not bad else f"differ from the shipped files: {', '.join(bad)}")
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         if entry["name"].startswith("brain"):
             text["Copyright"] = MNI_NOTICE
         write_png(args.out / entry["file"], images[entry["file"]], text)
-    (args.out / "samples.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out / "images.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (args.out / "PROVENANCE.md").write_text(with_table(provenance, provenance_table(entries, args.out)), encoding="utf-8")
     total = sum((args.out / f).stat().st_size for f in images)
     print(f"wrote {len(images)} samples to {args.out} ({total / 1024:.0f} KiB)")

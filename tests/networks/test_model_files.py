@@ -11,7 +11,7 @@ from safetensors.torch import save_file
 from stabview.networks import zoo
 from stabview.networks.architectures import build_network
 from stabview.networks.errors import CardError, ModelFormatError, NetworkOutputError, UnsafeModelFile
-from stabview.networks.loading import load_model_file, sniff
+from stabview.networks.model_files import load_model_file, sniff
 from stabview.training.recipes import RECIPES
 
 CARD = {"name": "tiny", "modality": "fourier", "image_shape": [32, 32],

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer
 
-from .baseline_jobs import UNAVAILABLE, BaselineQueue
+from .baseline_jobs import BaselineQueue
 from .scales import MODES, DifferenceScale, PerturbationScale
 from .workers import Job, JobRunner
 
@@ -25,7 +25,7 @@ def magnitude(a: np.ndarray | None) -> np.ndarray | None:
     return None if a is None else np.abs(a).astype(np.float32)
 
 
-class Comparison(QObject):
+class ViewFeed(QObject):
     """Feeds `viewers` (a ViewerGrid) from the workbench, the attack runner and the baseline."""
 
     def __init__(self, workbench, attack, viewers, parent: QObject | None = None):
@@ -69,7 +69,7 @@ class Comparison(QObject):
     def _setup_changed(self) -> None:
         self.baseline.clear()
         self._clear_perturbed()
-        source = (id(self.workbench.net), repr(self.workbench.image_source), repr(self.workbench.sampling))
+        source = (id(self.workbench.net), self.workbench.experiment.image, self.workbench.sampling)
         if source != self._source:       # another network, image or sampling: nothing old may stay
             self._source = source
             self._clean_from_search = None
@@ -117,11 +117,8 @@ class Comparison(QObject):
             return
         self.show("network_clean", image)
         self._update_differences()
-        if self.baseline.available:
-            self.show("baseline_clean", None, "baseline: solving …")
-            self.baseline.request("clean", self.workbench.op, y, tag)
-        else:
-            self.show("baseline_clean", None, UNAVAILABLE)
+        self.show("baseline_clean", None, "baseline: solving …")
+        self.baseline.request("clean", self.workbench.op, y, tag)
 
     def _clean_failed(self, message: str) -> None:
         self.show("network_clean", None, "failed:\n" + _wrap(message))
@@ -165,8 +162,7 @@ class Comparison(QObject):
         self.show("network", images.get("network"))
         key = self._perturbed_key()
         if key is None or self.baseline_shown != key:
-            self.show("baseline", None, "solved when\nthe attack pauses" if self.baseline.available
-                      else UNAVAILABLE)
+            self.show("baseline", None, "solved when\nthe attack pauses")
             self.show("baseline_diff", None, "")
         self._update_differences()
 
@@ -178,7 +174,7 @@ class Comparison(QObject):
         return f"perturbed:{view.iteration}" if view is not None and self.attack.state != "idle" else None
 
     def _request_perturbed_baseline(self, iteration: int, measurements) -> None:
-        if measurements is None or not self.baseline.available:
+        if measurements is None:
             return
         self.show("baseline", None, "baseline: solving …")
         self.baseline.request(f"perturbed:{iteration}", self.workbench.op, measurements, self.workbench.generation)
@@ -190,7 +186,7 @@ class Comparison(QObject):
         self.r_scale = None
         for key in ("x_plus_r", "r", "network", "network_diff"):
             self.show(key, None, note)
-        self.show("baseline", None, note if self.baseline.available else UNAVAILABLE)
+        self.show("baseline", None, note)
         self.show("baseline_diff", None, "")
 
     # --- the baseline ---------------------------------------------------------------------------------

@@ -16,15 +16,14 @@ from ..errors import StabviewError
 from ..stability.attack import add_linear_gain, summarise
 from ..stability.worst_case import WorstCase
 from ..stability.reports import write_attack
-from .baseline_jobs import baseline_function
+from ..experiment import baseline_reconstructor
 from .workers import Job
 
 
 def report_meta(workbench, iterations: int) -> dict:
     """The same keys the CLI's `attack` command writes beside the numbers."""
-    source = workbench.network_source
-    network = source.get("name") or os.path.basename(source.get("path", "")) or workbench.net.card.name
-    return {"network": network, "image": workbench.image_source.get("spec", ""),
+    experiment = workbench.experiment
+    return {"network": experiment.network.label, "image": experiment.image.spec,
             "operator": workbench.op.describe(), "iterations": iterations, "device": str(workbench.device)}
 
 
@@ -36,7 +35,6 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
     if attack.runner.busy:
         raise StabviewError("pause the attack before exporting (the report needs a fixed r)")
     out = Path(out_dir)
-    reconstruct = baseline_function() if with_baseline else None
     meta = report_meta(attack.workbench, attack.iterations)
     plan = attack.plan if search.params.budgeted else None
     if plan is not None:            # the best start, with every start's numbers (the CLI's 'restarts')
@@ -49,10 +47,7 @@ def export_report(attack, out_dir: str | os.PathLike, on_done, on_error, *, with
 
     def work(job: Job):
         out.mkdir(parents=True, exist_ok=True)
-        baseline = None
-        if reconstruct is not None:
-            def baseline(y, op):
-                return reconstruct(op, y, should_stop=job.cancelled).image
+        baseline = baseline_reconstructor(should_stop=job.cancelled) if with_baseline else None
         outcome = summarise(WorstCase([search], starts, cancelled=cancelled), baseline)
         if ceiling is not None:                    # measured by Run or with the Ceiling button
             add_linear_gain(outcome.numbers, ceiling["gain"][0], ceiling["converged"])

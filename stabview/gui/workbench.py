@@ -69,6 +69,7 @@ class Workbench(QObject):
         self._images: dict[tuple, torch.Tensor] = {}
         self._pinned: dict[NetworkRef, object] = {}     # networks handed over in memory
         self._image_request: tuple | None = None
+        self._network_request: NetworkRef | None = None   # the model's, waiting for a running load
         self._op_key = (self.sampling, DEFAULT_SHAPE, "cpu")
         self.op = self.sampling.operator(DEFAULT_SHAPE)
         events = model.events
@@ -135,7 +136,13 @@ class Workbench(QObject):
                                   os.path.basename(str(name_or_path)), choose=True)
 
     def _load_network(self, make_ref, label: str, *, choose: bool) -> bool:
-        """Load in the loader thread (`make_ref` runs there: a file's hash takes a while)."""
+        """Load in the loader thread (`make_ref` runs there: a file's hash takes a while).
+
+        A load the model asks for (undo, a session) while another runs waits for it and wins:
+        the running load's network is kept for later, but not chosen."""
+        if self.loader.busy and not choose:
+            self._network_request = make_ref()
+            return True
         device = self.device
 
         def work(job: Job):
@@ -147,16 +154,31 @@ class Workbench(QObject):
             net.eval()
             net.requires_grad_(False)          # weights are frozen once here: attacks never train
             _remember(self._networks, ref, net)
+            if self._next_network_load():
+                return
             if choose:
                 self._choose_network(ref, net)
             elif ref == self.model.experiment.network:
                 self._show_network()
 
         def failed(message: str) -> None:
-            self.problem.emit("network", message)      # the window shows it where the user looks
+            if not self._next_network_load():
+                self.problem.emit("network", message)  # the window shows it where the user looks
 
         self.status.emit(f"loading network {label} …")
         return self.loader.submit(Job(work, on_done=done, on_error=failed, name="load network"))
+
+    def _next_network_load(self) -> bool:
+        """Start the model's waiting load, if any (True: the load that ended is not chosen)."""
+        ref, self._network_request = self._network_request, None
+        if ref is None:
+            return False
+        if ref == self.model.experiment.network:
+            if ref in self._networks or ref in self._pinned:
+                self._show_network()
+            else:
+                self._load_network(lambda: ref, ref.label, choose=False)
+        return True
 
     def set_network(self, net, ref: NetworkRef | None = None) -> None:
         """Use `net` (a `ReconstructionNetwork` already in memory), as if it had been loaded."""

@@ -116,3 +116,19 @@ def _outcome_like(result):
     from stabview.stability.params import AttackParams
     return SimpleNamespace(numbers={k: result[k] for k in ("perturbation_rel", "network_change_rel")},
                            cancelled=False, params=AttackParams(), snapshots=[], history=[], curve=[])
+
+
+def test_a_session_opened_while_the_default_network_loads_gets_its_own_network(window, make_window, tmp_path,
+                                                                               qtbot):
+    window.details_panel.stamp_at(12, 20)
+    path = window.save_session(str(tmp_path / "mine.json"))
+    starting = make_window(load_defaults=True)           # starts loading the default network
+    assert starting.workbench.loader.busy
+    assert starting.open_session(path)
+    qtbot.waitUntil(lambda: starting.restoring is not None and starting.model.can_undo() is False
+                    and starting.workbench.net is not None and not starting.workbench.loader.busy
+                    and starting.session_path == path, timeout=60000)
+    wait_idle(qtbot, starting)
+    assert starting.model.experiment.network == Session.open(path).experiment.network
+    assert starting.workbench.net.card.name == window.workbench.net.card.name != "deepmri"
+    assert starting.model.experiment.details == window.model.experiment.details

@@ -1,4 +1,4 @@
-"""Images in: file loaders, generated phantoms and the built-in samples, all as `(H, W)` in [0, 1].
+"""Images in: file loaders, generated phantoms and the built-in images, all as `(H, W)` in [0, 1].
 
 `load_image(path, shape)` reads PNG, TIFF, NPY, DICOM and NIfTI; `load_builtin_image(name, shape)`
 gives the built-in images listed by `list_builtin_images()`; `fit_to_shape(img, shape)` is the one

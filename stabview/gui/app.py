@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stabview gui", description="Open the stabview window.")
     parser.add_argument("--session", default=None, help="a saved session (.json) to open")
     parser.add_argument("--network", default=None, help="zoo name or model file (default: deepmri)")
-    parser.add_argument("--image", default=None, help="sample name or image file (default: brain)")
+    parser.add_argument("--image", default=None, help="built-in image name or image file (default: brain)")
     args = parser.parse_args(argv)
     app = create_application()
     from .main_window import MainWindow

@@ -2,7 +2,7 @@
 
 `MainWindow(settings, network=None, load_defaults=True)`: with `network` (a
 `ReconstructionNetwork`) the window uses it directly; otherwise it loads the default network
-(Deep MRI) from the zoo in the background when the zoo has it. The brain sample loads in the
+(Deep MRI) from the zoo in the background when the zoo has it. The brain image loads in the
 background too, so one click on Run starts an attack.
 
 The window edits and observes one `ExperimentModel` (stabview/experiment/model.py): the panels

@@ -2,7 +2,7 @@
 
 `inspect_network` reads the model without trusting the card, then checks the card against it:
 format, ONNX operators or layers, parameter count, the card's facts, a timed run at the card's
-input shape (on a phantom's measurements), and the output's range on a built-in sample image. Anything wrong is listed
+input shape (on a phantom's measurements), and the output's range on a built-in image. Anything wrong is listed
 in plain words (a card field that disagrees with what the model accepts, an output far outside
 the card's value range, an exception raised inside the model). The report is plain data, so the
 command line prints it and the window can show it.

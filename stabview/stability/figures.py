@@ -29,7 +29,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 def display_name(spec) -> str:
     """How a figure names an image or network: a file by its file name, not its whole path.
 
-    A sample name ('brain:3') is kept as it is; anything that names a file (it has a folder
+    A built-in image name ('brain:3') is kept as it is; anything that names a file (it has a folder
     separator or a file ending) is shortened to the file's name.
     """
     text = str(spec)

@@ -181,7 +181,7 @@ def load_checkpoint_network(path: pathlib.Path, card=None, device="cpu"):
 
 
 def held_out_images(card, images: list[str] | None = None) -> torch.Tensor:
-    """The recipe's held-out images for a zoo network's card, or the images given (sample names or files)."""
+    """The recipe's held-out images for a zoo network's card, or the images given (built-in image names or files)."""
     if images:
         from ..data.builtin_images import load_image_or_builtin  # noqa: PLC0415
         return torch.stack([load_image_or_builtin(spec, tuple(card.image_shape)).real.float() for spec in images])

@@ -1,4 +1,4 @@
-"""Image panel: built-in samples as thumbnails, "Open image…" and drag and drop of files."""
+"""Image panel: built-in images as thumbnails, "Open image…" and drag and drop of files."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ IMAGE_FILTER = ("Images (" + " ".join(f"*{s}" for s in SUFFIXES) + ");;All files
 
 @functools.lru_cache(maxsize=64)
 def thumbnail(name: str) -> QPixmap:
-    """A small greyscale picture of a built-in sample (cached for the session)."""
+    """A small greyscale picture of a built-in image (cached for the session)."""
     try:
         grey = (np.clip(load_builtin_image(name, (THUMB, THUMB)).abs().numpy(), 0, 1) * 255).astype(np.uint8)
     except StabviewError:

@@ -33,7 +33,7 @@ iterations = {iterations}
 gain_iterations = 0
 baseline = false
 keep_arrays = 5
-attack = {{ lr = 0.1 }}
+attack = {{ step = 0.25 }}
 seed = {seed}
 """
 
@@ -102,48 +102,74 @@ def compare(text: str, warm: dict, folder: Path, rounds: int) -> dict:
     return {**totals, "case_times": case_times}
 
 
-def planning(folder: Path) -> dict:
-    """Client's time and memory to plan a 100 000-case spec with 50 000 cases already recorded."""
-    from stabview.study.cases import count, expand, ids, pending
+PLAN_IMAGES = 1000    # × 2 networks × 5 budgets × 10 restarts = 100 000 cases
+
+
+def plan_text() -> str:
+    images = ", ".join(f'"ellipses:{k}"' for k in range(PLAN_IMAGES))
+    return (f'networks = ["deepmri", "ell50"]\nimages = [{images}]\n'
+            'budgets = [0.005, 0.01, 0.02, 0.05, 0.1]\nrestarts = 10\n')
+
+
+def record_half(folder: Path) -> None:
+    """Setup, untimed: every other case of the planning spec recorded (a study half done)."""
+    from stabview.study.cases import expand
     from stabview.study.recorder import Recorder
     from stabview.study.spec import parse_spec
-
-    images = ", ".join(f'"ellipses:{k}"' for k in range(1000))
-    text = f'networks = ["deepmri", "ell50"]\nimages = [{images}]\nbudgets = [0.005, 0.01, 0.02, 0.05, 0.1]\nrestarts = 10\n'
-    recorder = Recorder(folder)
-    rows = []
-    for k, case in enumerate(expand(parse_spec(text))):   # setup, untimed: half the study recorded
-        if k % 2:
-            rows.append((case.id, case.network.label, case.network.file_hash, case.image.ref, case.test,
-                         case.budget, case.restart, case.case_seed))
-    with recorder.db:
+    rows = [(case.id, case.network.label, case.network.file_hash, case.image.ref, case.test, case.budget,
+             case.restart, case.case_seed)
+            for k, case in enumerate(expand(parse_spec(plan_text()))) if k % 2]
+    with Recorder(folder) as recorder, recorder.db:
         recorder.db.executemany(
             "INSERT INTO cases (id, network, network_hash, image, test, budget, restart, seed, status, "
             "message, finished, numbers, timings, versions, operator, case_spec) VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, 'ok', '', 0, '{}', '{}', '{}', '{}', '{}')", rows)
-    recorder.close()
-    del rows
 
-    def plan() -> tuple[int, int, int]:
-        spec = parse_spec(text)
-        total = count(spec)
-        with Recorder(folder) as recorder:
-            done = recorder.recorded_ids()
-            remaining = total - sum(1 for case_id in ids(spec) if case_id in done)
-            submitted = sum(1 for case in pending(spec, done) if case.to_dict())   # each payload built
-        return total, len(done), remaining if remaining == submitted else -1
 
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def plan(folder: Path) -> tuple[int, int, int]:
+    """What `study run` does before the first submission, plus building every payload it would
+    submit: parse, count, read the recorded ids, count what is left, expand the pending cases."""
+    from stabview.study.cases import count, ids, pending
+    from stabview.study.recorder import Recorder
+    from stabview.study.spec import parse_spec
+    spec = parse_spec(plan_text())
+    total = count(spec)
+    with Recorder(folder) as recorder:
+        done = recorder.recorded_ids()
+        remaining = total - sum(1 for case_id in ids(spec) if case_id in done)
+        submitted = sum(1 for case in pending(spec, done) if case.to_dict())
+    return total, len(done), remaining if remaining == submitted else -1
+
+
+def plan_in_child(folder: str) -> None:
+    """Run in a fresh process (as a study's client starts): time, peak RSS, Python's own peak."""
+    import json
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start, cpu = time.perf_counter(), time.process_time()
-    total, recorded, remaining = plan()
+    total, recorded, remaining = plan(Path(folder))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tracemalloc.start()                       # a second pass for Python's own peak (slower)
-    plan()
+    plan(Path(folder))
     python_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return {"cases": total, "recorded": recorded, "remaining": remaining, "seconds": seconds, "cpu": cpu,
-            "python_peak_mb": python_peak, "rss_peak_mb": rss_peak, "rss_before_mb": rss_before}
+    print(json.dumps({"cases": total, "recorded": recorded, "remaining": remaining, "seconds": seconds,
+                      "cpu": cpu, "python_peak_mb": python_peak, "rss_peak_mb": rss_peak,
+                      "rss_start_mb": rss_start}))
+
+
+def planning(folder: Path) -> dict:
+    """Client's time and memory to plan a 100 000-case spec with 50 000 cases already recorded,
+    measured in a fresh process (its peak RSS is the client's, imports included)."""
+    import json
+    import subprocess
+    import sys
+    record_half(folder)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]) + os.pathsep
+           + os.environ.get("PYTHONPATH", ""), "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, __file__, "--plan-in", str(folder)], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -152,8 +178,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=8, help="cases per timed batch")
     parser.add_argument("--iterations", type=int, default=20, help="search iterations per case")
     parser.add_argument("--rounds", type=int, default=2, help="turns of the three measurements")
+    parser.add_argument("--plan-in", default=None, help=argparse.SUPPRESS)   # the planning child
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.plan_in:
+        plan_in_child(args.plan_in)
+        return
     print(f"torch threads (client and each worker): {torch.get_num_threads()}; cores: {os.cpu_count()}; "
           f"load average: {os.getloadavg()[0]:.1f}")
 
@@ -163,7 +193,7 @@ def main() -> None:
     text = spec_text(args.network, args.cases, args.iterations, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        plan = planning(tmp / "plan")          # first, so the process's peak RSS is the planner's
+        plan = planning(tmp / "plan")
         measured = compare(text, warm, tmp, args.rounds)
     local, one, two, times_one = measured["process"], measured[1], measured[2], measured["case_times"]
     mean_case = sum(times_one) / len(times_one)
@@ -175,8 +205,10 @@ def main() -> None:
           f"{overhead / mean_case:.1%} (goal ≤ 2%); 1 worker against this process: {one / local:.3f}×")
     print(f"planning {plan['cases']} cases ({plan['recorded']} recorded, {plan['remaining']} to run): "
           f"{plan['seconds']:.1f} s, {plan['cpu']:.1f} s of CPU (goal ≤ 10 s); Python peak {plan['python_peak_mb']:.0f} MB, "
-          f"process peak RSS {plan['rss_peak_mb']:.0f} MB (before planning {plan['rss_before_mb']:.0f} MB; "
+          f"the client process's peak RSS {plan['rss_peak_mb']:.0f} MB (at its start, torch imported: {plan['rss_start_mb']:.0f} MB; "
           f"goal ≤ 500 MB)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores; a load above the "
+          "core count makes the efficiency and the overhead meaningless)")
 
 
 if __name__ == "__main__":

@@ -238,7 +238,11 @@ def write_table(out: Path, names: list[str]) -> None:
         for i, rate in enumerate(r["rates"]):
             lines.append(f"| {rate:.3f} | " + " | ".join(f"{r[s]['psnr_mean'][i]:.2f}" for s in series) + " |")
         lines.append("")
-    (out / "README.md").write_text("\n".join(lines) + "\n")
+    # the studies' tables (scripts/study_table.py) stay at the end of the file
+    previous = (out / "README.md").read_text() if (out / "README.md").exists() else ""
+    marker = "<!-- study tables: made by scripts/study_table.py"
+    kept = "\n" + previous[previous.index(marker):] if marker in previous else ""
+    (out / "README.md").write_text("\n".join(lines) + "\n" + kept)
     print(f"wrote {out / 'README.md'}")
 
 

@@ -94,10 +94,11 @@ def _dry_run(spec, total: int, workers: int | None) -> int:
     """Count the cases and time one probe case per network and test, in this process."""
     from ..study.cases import expand
     from ..study.scheduling import default_workers
+    from ..study.spec import BUDGETED_TESTS
     from ..study.worker import run_case_task
     workers = workers or default_workers()
     print(f"{total} cases")
-    per_network = total // len(spec.networks) // len(spec.tests)
+    per_image = len(spec.rates) * len(spec.images)
     seconds, missing = 0.0, []
     probes = {}
     for case in expand(spec):
@@ -112,7 +113,7 @@ def _dry_run(spec, total: int, workers: int | None) -> int:
             missing.append(f"{key[0]} {key[1]}: {result['message']}")
             continue
         t = result["timings"]
-        seconds += per_network * t["run_s"]
+        seconds += per_image * (len(spec.budgets) * spec.restarts if key[1] in BUDGETED_TESTS else 1) * t["run_s"]
         print(f"probe {key[0]} {key[1]}: {t['run_s']:.2f} s per case (+ {t['load_s']:.2f} s loading)")
     print(f"estimate: {seconds / workers / 60:.1f} min on {workers} worker(s)"
           + (" (without the networks whose probe failed)" if missing else ""))

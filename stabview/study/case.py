@@ -22,7 +22,10 @@ def run_case(case: dict, cache: dict) -> dict:
     Tests: "attack" — the budgeted worst-case search, max ‖f(y + A r) − f(y)‖ with
     ‖r‖ ≤ budget·‖x‖, from the case's seed, with the baseline's change on the same r, the
     random-noise control and (if asked) the linearised gain; "noise" — Gaussian noise of norm
-    budget·‖x‖ (the expected, not the worst, case) through the network and the baseline.
+    budget·‖x‖ (the expected, not the worst, case) through the network and the baseline;
+    "nullspace" — the clean errors split into measured and null-space parts; "target-add" /
+    "target-remove" — the targeted search for a false / missing detail. The last three record
+    the numbers `stabview nullspace` and `stabview target` write into result.json.
     """
     from ..baselines import reconstruct
     from ..data import load_image_or_builtin
@@ -67,6 +70,10 @@ def run_case(case: dict, cache: dict) -> dict:
             arrays.update(baseline_clean=outcome.images["baseline_clean"], baseline_perturbed=last["baseline"])
         numbers.pop("restarts", None)          # this case is one start: its numbers are the case's
         numbers["search_adequacy"] = numbers.get("adequacy")
+    elif case["test"] == "nullspace":
+        numbers, arrays = _nullspace(case, net, op, x, baseline), {}
+    elif case["test"].startswith("target-"):
+        numbers, arrays = _target(case, net, op, x, baseline), {}
     else:
         g = torch.Generator().manual_seed(case["case_seed"])
         noise = torch.randn(x.shape, generator=g, dtype=x.real.dtype)
@@ -87,12 +94,44 @@ def run_case(case: dict, cache: dict) -> dict:
             "timings": {"load_s": loaded - start, "run_s": done - loaded}}
 
 
+def _nullspace(case: dict, net, op, x: torch.Tensor, baseline) -> dict:
+    """The clean errors of the network (and baseline) split into P_R and P_N parts, as `stabview nullspace`."""
+    from ..stability.nullspace import NullSpaceProjector, nullspace_test
+    own = case["test_settings"]
+    projector = NullSpaceProjector(op, tolerance=own["tolerance"], max_iterations=own["max_iterations"])
+    recs = {"network": lambda y, op_: net(y, op_)}
+    if baseline is not None:
+        recs["baseline"] = baseline
+    outcome = nullspace_test(recs, op, x, projector=projector)
+    return {**outcome.numbers(), "projection": outcome.projection}
+
+
+def _target(case: dict, net, op, x: torch.Tensor, baseline) -> dict:
+    """The targeted search of `stabview target` for the spec's detail; its result.json numbers."""
+    from ..stability.details import Detail
+    from ..stability.targeted import TargetSettings, run_targeted
+    own = case["test_settings"]
+    spec = own["detail"]
+    h, w = op.image_shape
+    default_size = max(6, h // (8 if spec["kind"] == "symbol" else 16))
+    detail = Detail(spec["kind"], spec["content"], tuple(spec["centre"] or (h / 2, w / 2)),
+                    spec["size"] or default_size, spec["intensity"])
+    settings = TargetSettings(own["mode"], case["budget"], own["iterations"], step=own["step"],
+                              seed=case["case_seed"])
+    outcome = run_targeted(net, op, x, detail.render(op.image_shape).to(x.device), settings, baseline=baseline)
+    return {**outcome.numbers, "detail": detail.to_dict()}
+
+
 def _rel(new: torch.Tensor, old: torch.Tensor) -> float:
     return float((new - old).norm() / old.norm().clamp_min(1e-30))
 
 
 def _plain(value):
-    """Numbers as JSON-ready Python scalars."""
+    """Numbers as JSON-ready Python values (nested tables and lists kept)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     if isinstance(value, (bool, int, str)) or value is None:
         return value
     return float(value)

@@ -5,8 +5,10 @@ so consecutive cases share a network and a worker's cache keeps being hit. `expa
 generator and `count` is arithmetic: a 100 000-case spec never sits in memory as a list.
 
 The id is the sha256 of everything that decides a case's result: the network's file hash, the
-image reference, the sampling rate, the test, the budget, the restart, the seed, the shared
-settings (iterations, baseline, search settings) and `ENGINE_VERSION`. Moving the study folder
+image reference, the sampling rate, the test (with its own settings, for the targeted and
+null-space tests), the budget, the restart, the seed, the shared settings (iterations, baseline,
+search settings) and `ENGINE_VERSION`. A null-space case has no budget or restart: one per image
+and sampling, recorded with budget 0 and restart 0. Moving the study folder
 or renaming a model file keeps the ids; changing the weights or the engine does not.
 """
 
@@ -17,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterator
 
-from .spec import ImageRef, NetworkRef, StudySpec
+from .spec import BUDGETED_TESTS, ImageRef, NetworkRef, StudySpec
 
 #: bumped whenever a case's numbers would change for the same inputs (new search, new metrics)
 ENGINE_VERSION = "study-1"
@@ -31,11 +33,12 @@ class Case:
     network: NetworkRef
     image: ImageRef
     rate: float | None          # None: the network's trained sampling
-    test: str                   # "attack" or "noise"
-    budget: float               # ε: ‖r‖ ≤ ε‖x‖
+    test: str                   # one of spec.TESTS
+    budget: float               # ε: ‖r‖ ≤ ε‖x‖ (0 for a null-space case)
     restart: int
     seed: int                   # the study's seed; the case's own is `case_seed`
     settings: dict              # shared by all cases of the spec (StudySpec.settings())
+    test_settings: dict         # this test's own (StudySpec.test_settings(test)); {} for most
 
     @property
     def case_seed(self) -> int:
@@ -46,7 +49,8 @@ class Case:
         """Plain data (what is sent to a worker, and stored with the result)."""
         return {"id": self.id, "network": self.network.to_dict(), "image": self.image.to_dict(),
                 "rate": self.rate, "test": self.test, "budget": self.budget, "restart": self.restart,
-                "seed": self.seed, "case_seed": self.case_seed, "settings": self.settings}
+                "seed": self.seed, "case_seed": self.case_seed, "settings": self.settings,
+                "test_settings": self.test_settings}
 
 
 def _hashed(parent, *parts) -> "hashlib._Hash":
@@ -60,18 +64,26 @@ def _hashed(parent, *parts) -> "hashlib._Hash":
 def _walk(spec: StudySpec) -> Iterator[tuple]:
     """(id, network, rate, image, test, budget, restart) in expansion order.
 
+    A test with settings of its own hashes them with its name (so the attack's ids do not
+    change when a spec adds a targeted test); a test without budget runs once, as (0, 0).
+
     The id's hash is built along the loops (shared prefixes are hashed once and copied), so
     a pass over 100 000 cases costs well under a second of hashing.
     """
     common = _hashed(hashlib.sha256(), ENGINE_VERSION, spec.seed, json.dumps(spec.settings(), sort_keys=True))
+    tests = [(test, json.dumps(spec.test_settings(test), sort_keys=True) if spec.test_settings(test) else None)
+             for test in spec.tests]
     for network in spec.networks:
         h_network = _hashed(common, network.file_hash)
         for rate in spec.rates:
             h_rate = _hashed(h_network, rate)
             for image in spec.images:
                 h_image = _hashed(h_rate, image.ref)
-                for test in spec.tests:
-                    h_test = _hashed(h_image, test)
+                for test, own in tests:
+                    h_test = _hashed(h_image, test) if not own else _hashed(h_image, test, own)
+                    if test not in BUDGETED_TESTS:
+                        yield _hashed(h_test, 0.0).hexdigest()[:32], network, rate, image, test, 0.0, 0
+                        continue
                     for budget in spec.budgets:
                         h_budget = _hashed(h_test, budget)
                         for restart in range(spec.restarts):
@@ -83,8 +95,9 @@ def _walk(spec: StudySpec) -> Iterator[tuple]:
 def expand(spec: StudySpec) -> Iterator[Case]:
     """Every case of the spec, in the order of the module docstring, one at a time."""
     settings = spec.settings()
+    own = {test: spec.test_settings(test) for test in spec.tests}
     for case_id, network, rate, image, test, budget, restart in _walk(spec):
-        yield Case(case_id, network, image, rate, test, budget, restart, spec.seed, settings)
+        yield Case(case_id, network, image, rate, test, budget, restart, spec.seed, settings, own[test])
 
 
 def ids(spec: StudySpec) -> Iterator[str]:
@@ -94,8 +107,8 @@ def ids(spec: StudySpec) -> Iterator[str]:
 
 def count(spec: StudySpec) -> int:
     """Number of cases, without expanding them."""
-    return (len(spec.networks) * len(spec.rates) * len(spec.images) * len(spec.tests)
-            * len(spec.budgets) * spec.restarts)
+    per_image = sum(len(spec.budgets) * spec.restarts if test in BUDGETED_TESTS else 1 for test in spec.tests)
+    return len(spec.networks) * len(spec.rates) * len(spec.images) * per_image
 
 
 def pending(spec: StudySpec, done: set[str]) -> Iterator[Case]:

@@ -152,18 +152,36 @@ class Recorder:
             yield row
 
     def export_csv(self, path: str | os.PathLike | None = None) -> Path:
-        """DIR/cases.csv: the table's columns plus one column per number (written atomically)."""
+        """DIR/cases.csv: the table's columns plus one column per number (written atomically).
+
+        Nested numbers (the targeted and null-space tests' tables) get dotted names, e.g.
+        `verdicts.network` or `null_space_error_rel.network.clean`; a number named like a
+        column (a targeted case's budget) is the column.
+        """
         path = Path(path) if path is not None else self.folder / "cases.csv"
         keys: dict[str, None] = {}
         for (numbers,) in self.db.execute("SELECT numbers FROM cases"):
-            keys.update(dict.fromkeys(json.loads(numbers)))
+            keys.update(dict.fromkeys(k for k in flatten(json.loads(numbers)) if k not in COLUMNS))
         temporary = path.with_name(path.name + ".partial")
         with open(temporary, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow([*COLUMNS, *keys, "load_s", "run_s", "total_s"])
             for row in self.rows():
+                numbers = flatten(row["numbers"])
                 writer.writerow([row[c] if row[c] is not None else "" for c in COLUMNS]
-                                + [row["numbers"].get(k, "") for k in keys]
+                                + [numbers.get(k, "") for k in keys]
                                 + [row["timings"].get(k, "") for k in ("load_s", "run_s", "total_s")])
         os.replace(temporary, path)
         return path
+
+
+def flatten(numbers: dict, prefix: str = "") -> dict:
+    """{"a": {"b": 1}} → {"a.b": 1}; lists are kept as JSON text."""
+    out = {}
+    for key, value in numbers.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = json.dumps(value) if isinstance(value, list) else value
+    return out

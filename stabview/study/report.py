@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .nullspace_statistics import summarise_nullspace
 from .recorder import Recorder
 from .statistics import summarise
+from .target_statistics import summarise_targets
 
 PANELS_PER_NETWORK = 3
 
@@ -29,6 +31,7 @@ def protocol(recorder: Recorder) -> dict:
     networks, operators, versions = {}, {}, set()
     settings = seeds = None
     budgets, restarts, tests = set(), set(), set()
+    test_settings = {}
     for row in recorder.rows():
         case = row["case_spec"]
         networks[row["network"]] = {"file_hash": row["network_hash"], "source": case["network"]["source"]}
@@ -38,12 +41,15 @@ def protocol(recorder: Recorder) -> dict:
         if row["status"] == "ok":
             versions.add(json.dumps(row["versions"], sort_keys=True))
         settings, seeds = case["settings"], case["seed"]
-        budgets.add(row["budget"])
-        restarts.add(row["restart"])
+        if row["test"] != "nullspace":          # a null-space case has no budget or restart
+            budgets.add(row["budget"])
+            restarts.add(row["restart"])
         tests.add(row["test"])
+        if case.get("test_settings"):
+            test_settings[row["test"]] = case["test_settings"]
     return {"networks": networks, "operators": operators, "study_seed": seeds,
             "case_seed": "study seed + restart", "budgets": sorted(budgets), "restarts": len(restarts),
-            "tests": sorted(tests), "settings": settings,
+            "tests": sorted(tests), "settings": settings, "test_settings": test_settings,
             "versions": [json.loads(v) for v in sorted(versions)], "spec": recorder.meta("spec_text")}
 
 
@@ -52,13 +58,15 @@ def write_report(folder: str | os.PathLike) -> tuple[Path, Path]:
     folder = Path(folder)
     with Recorder(folder, create=False) as recorder:
         groups = summarise(recorder.rows())
+        targets = summarise_targets(recorder.rows())
+        nullspace = summarise_nullspace(recorder.rows())
         proto = protocol(recorder)
         counts = recorder.counts()
         worst = _worst_cases(recorder)
         planned = recorder.meta("planned")
         failures = [(r["id"], r["network"], r["image"], r["message"]) for r in recorder.rows(status="failed")]
     summary = {"cases": {"planned": planned, "ok": counts.get("ok", 0), "failed": counts.get("failed", 0)},
-               "protocol": proto, "groups": groups}
+               "protocol": proto, "groups": groups, "targets": targets, "nullspace": nullspace}
     summary_path = folder / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=1), encoding="utf-8")
     report_path = folder / "report.html"
@@ -211,20 +219,76 @@ def _table(groups: list[dict]) -> str:
     return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
 
 
+def _verdicts(counts: dict) -> str:
+    return " / ".join(str(counts[v]) for v in ("recovered", "blurred", "lost"))
+
+
+def _target_table(targets: list[dict]) -> str:
+    head = ("network", "rate", "budget", "mode", "images", "restarts", "failed", "network: target reached",
+            "network: detail shows / no longer clear", "baseline: target reached", "network verdicts (rec / blur / lost)",
+            "baseline verdicts", "‖r‖/‖x‖", "‖r‖/‖d‖", "corr(r, d)", "misfit/‖d‖", "misfit of r ∝ d")
+    rows = []
+    for g in targets:
+        cells = [html.escape(g["network"]), "trained" if g["rate"] is None else f"{g['rate']:.1%}",
+                 f"{g['budget']:.1%}", g["mode"], g["images"], g["restarts"], g["failed"],
+                 _fraction(g["network_fraction_reached"]), _fraction(g["network_fraction_visible"]),
+                 _fraction(g["baseline_fraction_reached"]), _verdicts(g["network_verdicts"]),
+                 _verdicts(g["baseline_verdicts"]), _pct(g["perturbation_rel"]), _number(g["r_over_d"]),
+                 _number(g["r_d_correlation"]), _number(g["target_residual_rel"]), _number(g["along_d_residual_rel"])]
+        rows.append("<tr>" + "".join(f'<td class="l">{c}</td>' if i == 0 else f"<td>{c}</td>"
+                                     for i, c in enumerate(cells)) + "</tr>")
+    return "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>"
+
+
+def _nullspace_table(nullspace: list[dict]) -> str:
+    head = ("network", "rate", "images", "failed", "‖P_N x‖/‖x‖", "network P_R error", "network P_N error",
+            "baseline P_R error", "baseline P_N error", "network P_N > baseline's", "projection converged")
+    rows = []
+    for g in nullspace:
+        cells = [html.escape(g["network"]), "trained" if g["rate"] is None else f"{g['rate']:.1%}", g["images"],
+                 g["failed"], _pct(g["truth_null_rel"]), _pct(g["network_range_error_rel"]),
+                 _pct(g["network_null_space_error_rel"]), _pct(g["baseline_range_error_rel"]),
+                 _pct(g["baseline_null_space_error_rel"]), _fraction(g["fraction_null_error_above_baseline"]),
+                 _fraction(g["projection_converged"])]
+        rows.append("<tr>" + "".join(f'<td class="l">{c}</td>' if i == 0 else f"<td>{c}</td>"
+                                     for i, c in enumerate(cells)) + "</tr>")
+    return "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>"
+
+
+def _feature_sections(summary: dict) -> list[str]:
+    """The targeted and null-space tables, when the study ran those tests."""
+    parts = []
+    if summary["targets"]:
+        parts += ["<h2>False and missing details (targeted search)</h2>"
+                  "<p><i>add</i>: r (‖r‖ ≤ ε‖x‖) that makes the network show the detail d although x lacks it; "
+                  "<i>remove</i>: r that makes it lose d from x + d. Per image the restart that reached the target "
+                  "(else came closest) counts. Reached: the network shows the false d clearly (verdict recovered) / "
+                  "loses the real d (verdict lost); the next column counts any sign (add: recovered or blurred; "
+                  "remove: blurred or lost). The baseline is judged on the same r. Medians over images of ‖r‖/‖x‖, "
+                  "‖r‖/‖d‖, corr(r, d) (r ≈ ±d is no finding) and the misfit; the last column is the misfit of "
+                  "r = ±ε‖x‖·d/‖d‖, what a faithful map needs.</p>", _target_table(summary["targets"])]
+    if summary["nullspace"]:
+        parts += ["<h2>Null-space errors</h2><p>Errors on y = A x relative to ‖x‖ (medians over images): the part "
+                  "the measurements see, ‖P_R(x̂ − x)‖, and the part in the null space of A, ‖P_N(x̂ − x)‖, which a "
+                  "reconstruction can only guess or invent.</p>", _nullspace_table(summary["nullspace"])]
+    return parts
+
+
 def _html(summary: dict, worst: list, failures: list) -> str:
     groups, proto, cases = summary["groups"], summary["protocol"], summary["cases"]
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>stabview study</title>"
              f"<style>{STYLE}</style></head><body><h1>Stability study</h1>",
              f"<p>{cases['ok']} cases ok, {cases['failed']} failed"
              + (f", of {cases['planned']} planned" if cases["planned"] else "") + ".</p>",
-             "<h2>Statistics per network, sampling and budget</h2>"
-             "<p>Per image the worst restart counts (largest network change); medians across images, "
+             "<h2>Statistics per network, sampling and budget</h2>" if groups else "",
+             "" if not groups else "<p>Per image the worst restart counts (largest network change); medians across images, "
              "interquartile range, bootstrap 95% confidence interval of the median. Ratio: network change "
              "÷ baseline change on the same r. Noise: the network's change under random noise "
              f"({html.escape(str(groups[0]['noise_source']) if groups else '')}). Adequacy: achieved "
-             "gain (change ÷ size) ÷ the linearised gain at x.</p>", _table(groups)]
+             "gain (change ÷ size) ÷ the linearised gain at x.</p>", _table(groups) if groups else ""]
     if any(g["network_change"] for g in groups):
         parts += ["<h2>Change against budget</h2>", change_plot(groups), ratio_plot(groups)]
+    parts += _feature_sections(summary)
     if worst:
         parts.append("<h2>Worst cases</h2>")
         for row, arrays in worst:

@@ -8,14 +8,20 @@ rates = [0.25]              # optional sampling overrides (default: each network
 budgets = [0.005, 0.01, "2%"]
 restarts = 2
 iterations = 100
-tests = ["attack", "noise"]
+tests = ["attack", "noise"]  # also "nullspace", "target-add", "target-remove"
 seed = 0
 keep_arrays = 5             # arrays (r, outputs) kept for the worst cases per network
 gain_iterations = 20        # power iterations for the linearised gain (search adequacy; 0: skip)
 baseline = true             # compare with the compressed-sensing baseline
 baseline_iterations = 300   # optional cap on its iterations
 attack = { step = 0.25, stall_window = 10, stall_tolerance = 0.005 }   # optional: the budgeted search
+target = { symbol = "heart", intensity = 0.5 }   # optional: the detail d of the targeted tests
+nullspace = { tolerance = 1e-6, max_iterations = 500 }   # optional: the projection's solve
 ```
+
+The targeted tests ("target-add": make the network show d although x lacks it; "target-remove":
+make it lose d from x + d) run per budget and restart like the attack; "nullspace" (the error
+split into measured and null-space parts) runs once per image and sampling (no budget: 0).
 
 Relative paths are read from the spec's folder. Every problem raises `SpecError` naming the field.
 Images are resolved here (globs expanded, DICOM folders listed, slice ranges counted); the
@@ -34,15 +40,19 @@ from pathlib import Path
 
 from ..stability.params import AttackParams, BadParameter
 from .errors import SpecError
+from .spec_tables import nullspace_table, target_table
 
 #: tests a study can run, and those it refuses with the command that does them instead
-TESTS = ("attack", "noise")
+TESTS = ("attack", "noise", "nullspace", "target-add", "target-remove")
+#: tests that run once per budget and restart; the others once per image and sampling
+BUDGETED_TESTS = ("attack", "noise", "target-add", "target-remove")
 UNSUPPORTED_TESTS = {
     "details": "test 2 (details) is not run by studies yet; use `stabview details` per image",
     "samples": "test 3 (more samples) is not run by studies yet; use `stabview samples`",
 }
 KNOWN_FIELDS = {"networks", "images", "rates", "budgets", "restarts", "iterations", "tests", "seed",
-                "keep_arrays", "gain_iterations", "baseline", "baseline_iterations", "attack"}
+                "keep_arrays", "gain_iterations", "baseline", "baseline_iterations", "attack", "target",
+                "nullspace"}
 ATTACK_FIELDS = {"step": float, "stall_window": int, "stall_tolerance": float}
 
 
@@ -89,6 +99,8 @@ class StudySpec:
     baseline: bool = True
     baseline_iterations: int | None = None
     attack: dict = field(default_factory=dict)
+    target: dict = field(default_factory=dict)
+    nullspace: dict = field(default_factory=dict)
     text: str = ""
 
     def settings(self) -> dict:
@@ -96,6 +108,26 @@ class StudySpec:
         return {"iterations": self.iterations, "gain_iterations": self.gain_iterations,
                 "baseline": self.baseline, "baseline_iterations": self.baseline_iterations,
                 "attack": dict(sorted(self.attack.items()))}
+
+    def test_settings(self, test: str) -> dict:
+        """Settings of one test beyond the shared ones (they enter the ids of that test's cases).
+
+        Targeted tests: the detail (kind, content, size and centre — None: decided by the image's
+        shape as `stabview target` does —, intensity) and the search (iterations, step); nullspace:
+        the projection's tolerance and iteration cap. The attack and noise tests have none.
+        """
+        if test.startswith("target-"):
+            t = self.target
+            return {"mode": test.split("-", 1)[1],
+                    "detail": {"kind": "text" if "text" in t else "symbol",
+                               "content": t.get("text", t.get("symbol", "heart")),
+                               "size": t.get("size"), "centre": t.get("position"),
+                               "intensity": t.get("intensity", 0.5)},
+                    "iterations": t.get("iterations", self.iterations), "step": t.get("step", 0.1)}
+        if test == "nullspace":
+            return {"tolerance": self.nullspace.get("tolerance", 1e-6),
+                    "max_iterations": self.nullspace.get("max_iterations", 500)}
+        return {}
 
 
 def load_spec(path: str | os.PathLike) -> StudySpec:
@@ -136,6 +168,8 @@ def parse_spec(text: str, base: str | os.PathLike = ".") -> StudySpec:
         baseline_iterations=(None if "baseline_iterations" not in data
                              else _whole(data, "baseline_iterations", None, minimum=1)),
         attack=_attack(data.get("attack", {})),
+        target=target_table(data.get("target", {})),
+        nullspace=nullspace_table(data.get("nullspace", {})),
         text=text,
     )
 

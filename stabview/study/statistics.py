@@ -39,12 +39,15 @@ def group_key(row: dict) -> tuple:
 
 
 def summarise(rows: Iterable[dict]) -> list[dict]:
-    """One entry per (network, rate, budget), sorted; `rows` as `Recorder.rows()` yields them."""
+    """One entry per (network, rate, budget) of the attack and noise cases, sorted; `rows` as
+    `Recorder.rows()` yields them."""
     worst: dict[tuple, dict[str, dict]] = defaultdict(dict)        # group → image → numbers
     noise: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     failed: dict[tuple, int] = defaultdict(int)
     restarts: dict[tuple, set] = defaultdict(set)
     for row in rows:
+        if row["test"] not in ("attack", "noise"):   # targeted and null-space cases: their own modules
+            continue
         key = group_key(row)
         if row["status"] != "ok":
             failed[key] += 1

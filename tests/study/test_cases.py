@@ -70,3 +70,27 @@ def test_pending_skips_recorded_ids_and_case_dicts_are_json():
     assert len(left) == len(every) - len(done) and not {c.id for c in left} & done
     data = json.loads(json.dumps(left[0].to_dict()))
     assert data["id"] == left[0].id and data["case_seed"] == left[0].seed + left[0].restart
+
+
+def test_nullspace_runs_once_per_image_and_targets_per_budget_and_restart():
+    spec = parse_spec(SPEC.replace('tests = ["attack", "noise"]', 'tests = ["attack", "nullspace", "target-add"]'))
+    every = list(cases.expand(spec))
+    assert cases.count(spec) == len(every) == 2 * 2 * 3 * (2 * 2 + 1 + 2 * 2)
+    assert len({c.id for c in every}) == len(every)
+    nulls = [c for c in every if c.test == "nullspace"]
+    assert len(nulls) == 2 * 2 * 3 and {(c.budget, c.restart) for c in nulls} == {(0.0, 0)}
+    assert nulls[0].to_dict()["test_settings"] == {"tolerance": 1e-6, "max_iterations": 500}
+    targets = [c for c in every if c.test == "target-add"]
+    assert {(c.budget, c.restart) for c in targets} == {(b, r) for b in (0.01, 0.02) for r in (0, 1)}
+
+
+def test_adding_tests_keeps_the_ids_of_recorded_cases():
+    attack_only = {c.id for c in cases.expand(parse_spec(SPEC))}
+    more = SPEC.replace('tests = ["attack", "noise"]', 'tests = ["attack", "noise", "nullspace", "target-remove"]')
+    with_targets = {c.test: c.id for c in cases.expand(parse_spec(more))}
+    every = {c.id for c in cases.expand(parse_spec(more))}
+    assert attack_only < every                     # a resumed study runs only the new tests' cases
+    # the detail is part of a targeted case's id (another symbol is another case), not the attack's
+    other = {c.id for c in cases.expand(parse_spec(more + 'target = { symbol = "club" }\n'))}
+    assert attack_only < other and with_targets["target-remove"] not in other
+    assert with_targets["nullspace"] in other

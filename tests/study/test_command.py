@@ -28,6 +28,18 @@ def test_dry_run_counts_probes_and_writes_nothing(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
+def test_dry_run_counts_a_nullspace_probe_once_per_image(tmp_path, capsys):
+    spec = write_spec(tmp_path, SPEC.replace('["attack", "noise"]', '["noise", "nullspace"]'))
+    assert main(["study", "run", str(spec), "--out", str(tmp_path / "out"), "--dry-run", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"{3 * 2 * 2 + 3} cases"
+    probes = dict(re.findall(r"probe automap (noise|nullspace): ([\d.]+) s per case", out))
+    estimate = float(re.search(r"estimate: ([\d.]+) min on 1 worker", out).group(1))
+    expected = (12 * float(probes["noise"]) + 3 * float(probes["nullspace"])) / 60
+    assert estimate == pytest.approx(expected, abs=0.051)
+
+
 @pytest.mark.parametrize("action", ["status", "report"])
 def test_a_folder_without_a_study_is_refused(tmp_path, capsys, action):
     assert main(["study", action, str(tmp_path / "none")]) == 2

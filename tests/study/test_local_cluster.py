@@ -72,3 +72,46 @@ def test_two_workers_run_record_report_and_resume(tmp_path, capsys):
 
     assert main(["study", "status", str(out)]) == 0
     assert "recorded 8 (8 ok, 0 failed); 0 to run" in capsys.readouterr().out
+
+
+FEATURES = """
+networks = ["automap"]
+images = ["brain:0", "brain:3"]
+budgets = [0.02]
+iterations = 2
+baseline_iterations = 2
+tests = ["nullspace", "target-add", "target-remove"]
+"""
+
+
+@pytest.mark.slow
+def test_nullspace_and_targeted_cases_on_two_workers(tmp_path, capsys):
+    spec_path = write_spec(tmp_path, FEATURES)
+    out = tmp_path / "study"
+    assert main(["study", "run", str(spec_path), "--out", str(out), "--workers", "2"]) == 0
+    table = list(csv.DictReader(open(out / "cases.csv", encoding="utf-8")))
+    assert sorted(r["test"] for r in table) == ["nullspace"] * 2 + ["target-add"] * 2 + ["target-remove"] * 2
+    assert {r["status"] for r in table} == {"ok"} and not (out / "arrays").exists()
+    for r in table:
+        if r["test"] == "nullspace":
+            assert float(r["budget"]) == 0 and float(r["null_space_error_rel.network.clean"]) > 0
+            assert float(r["range_error_rel.baseline.clean"]) >= 0
+        else:
+            assert 0 < float(r["perturbation_rel"]) <= 0.02 * (1 + 1e-5)
+            assert r["verdicts.network"] in ("recovered", "blurred", "lost")
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cases"] == {"planned": 6, "ok": 6, "failed": 0} and summary["groups"] == []
+    targets = {g["mode"]: g for g in summary["targets"]}
+    assert set(targets) == {"add", "remove"}
+    for mode, g in targets.items():
+        verdicts = [r["verdicts.network"] for r in table if r["test"] == f"target-{mode}"]
+        wanted = "recovered" if mode == "add" else "lost"
+        assert g["images"] == 2 and g["network_fraction_reached"] == verdicts.count(wanted) / 2
+        assert sum(g["network_verdicts"].values()) == 2
+    (null,) = summary["nullspace"]
+    values = sorted(float(r["null_space_error_rel.network.clean"]) for r in table if r["test"] == "nullspace")
+    assert null["images"] == 2 and null["network_null_space_error_rel"]["median"] == pytest.approx(sum(values) / 2)
+    assert summary["protocol"]["test_settings"]["target-add"]["detail"]["content"] == "heart"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "False and missing details" in report and "Null-space errors" in report

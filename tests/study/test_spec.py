@@ -147,3 +147,40 @@ def _write(folder, text):
     path = folder / "spec.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_nullspace_and_targeted_tests_with_their_settings():
+    spec = parse_spec(BASE + 'tests = ["nullspace", "target-add", "target-remove"]\niterations = 9\n'
+                      'target = { text = "AB", size = 12, position = [30, 40], intensity = -0.3, step = 0.2 }\n'
+                      'nullspace = { tolerance = 1e-4, max_iterations = 50 }\n')
+    assert spec.tests == ("nullspace", "target-add", "target-remove")
+    add, remove = spec.test_settings("target-add"), spec.test_settings("target-remove")
+    assert add["mode"] == "add" and remove["mode"] == "remove"
+    assert add["detail"] == {"kind": "text", "content": "AB", "size": 12, "centre": [30.0, 40.0],
+                             "intensity": -0.3}
+    assert add["iterations"] == 9 and add["step"] == 0.2          # the spec's iterations by default
+    assert spec.test_settings("nullspace") == {"tolerance": 1e-4, "max_iterations": 50}
+    assert spec.test_settings("attack") == {}
+    plain = parse_spec(BASE + 'tests = ["target-add"]\n').test_settings("target-add")
+    assert plain["detail"]["content"] == "heart" and plain["detail"]["size"] is None and plain["step"] == 0.1
+
+
+@pytest.mark.parametrize("line, field", [
+    ('target = { symbol = "star" }', "target.symbol"),
+    ('target = { symbol = "heart", text = "A" }', "target"),
+    ('target = { text = "" }', "target.text"),
+    ('target = { size = 0 }', "target.size"),
+    ('target = { iterations = 2.5 }', "target.iterations"),
+    ('target = { position = [1] }', "target.position"),
+    ('target = { intensity = 0 }', "target.intensity"),
+    ('target = { step = 2 }', "target.step"),
+    ('target = { colour = 1 }', "target.colour"),
+    ('target = 3', "target"),
+    ('nullspace = { tolerance = 1 }', "nullspace.tolerance"),
+    ('nullspace = { max_iterations = 0 }', "nullspace.max_iterations"),
+    ('nullspace = { solver = "lsqr" }', "nullspace.solver"),
+])
+def test_bad_target_and_nullspace_settings_are_named(line, field):
+    with pytest.raises(SpecError) as err:
+        parse_spec(BASE + 'tests = ["target-add"]\n' + line + "\n")
+    assert err.value.field == field

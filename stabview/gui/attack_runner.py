@@ -221,6 +221,26 @@ class AttackRunner(MeasureCommands, QObject):
         elif self._reset_when_idle:
             self.reset()
 
+    def show_perturbation(self, r) -> bool:
+        """Show a given r (a study case's) as the current perturbation: a search at its start."""
+        setup = self._checked_setup()
+        if setup is None:
+            return False
+        self.reset()
+        net, op, x = setup
+        params, start = self.params, torch.as_tensor(np.asarray(r)).reshape(x.shape)
+        self._generation = self.workbench.generation
+
+        def work(job: Job) -> AttackView:
+            self._show_start(job, PerturbationSearch(net, op, x, params, start=start))
+            return self._view(self.search, images=True)
+
+        submitted = self.runner.submit(Job(work, on_done=self._job_done, on_error=self._job_failed,
+                                           name="show perturbation"))
+        if submitted:
+            self._set_state("running")
+        return submitted
+
     def take_snapshot(self) -> bool:
         """Keep the current r (its reconstruction is computed in the worker)."""
         if self.search is None:

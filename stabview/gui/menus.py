@@ -61,6 +61,8 @@ def build_menus(window) -> dict[str, QAction]:
                                    shortcut="Ctrl+Shift+S", tip="Save the session into a new file"),
         "open_session": _action(window, "Open s&ession…", window.open_session_dialog, shortcut="Ctrl+Alt+O",
                                 tip="Restore a saved session"),
+        "open_study": _action(window, "Open s&tudy…", window.open_study_dialog,
+                              tip="A study's cases in a table; choose one to see it here"),
         "export_figure": _action(window, "&Export figure (PNG, PDF)…", window.export_figure_dialog,
                                  shortcut="Ctrl+E", tip="Write the paper-style figure and result.json"),
         "export_arrays": _action(window, "Export &arrays…", window.export_arrays_dialog, shortcut="Ctrl+Shift+E",
@@ -100,7 +102,7 @@ def build_menus(window) -> dict[str, QAction]:
     window.recent_menu.aboutToShow.connect(window.fill_recent_menu)
     window.recent_menu.triggered.connect(window.open_recent)
     file_menu.addSeparator()
-    file_menu.addActions([a["save_session"], a["save_session_as"], a["open_session"]])
+    file_menu.addActions([a["save_session"], a["save_session_as"], a["open_session"], a["open_study"]])
     file_menu.addSeparator()
     file_menu.addActions([a["export_figure"], a["export_arrays"]])
     file_menu.addSeparator()

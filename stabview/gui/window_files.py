@@ -1,5 +1,5 @@
 """The main window's files: sessions (save, open, autosave, the unsaved-changes question),
-drops and recent files, and export (the report, also while an attack runs, and the arrays).
+studies (a table of cases; one opens in the window), drops and recent files, and export (the report, also while an attack runs, and the arrays).
 
 A mixin of `MainWindow`: it uses the window's model, workbench, attack and panels.
 """
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..errors import StabviewError
 from ..experiment import Session, autosave_path
-from . import window_reports, menus, session_io
+from . import menus, session_io, window_reports
 from .files import file_kind
 from .workers import Job
 
@@ -126,6 +126,37 @@ class WindowFiles:
             self.model.mark_modified()            # an autosave: not saved anywhere yet
         self._title()
         self.show_message("session restored")
+
+    def open_study_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a study folder (written by stabview study run)")
+        if folder:
+            self.open_study(folder)
+
+    def open_study(self, folder: str):
+        """Show the study's cases in a table; choosing one opens it here. None if unreadable."""
+        from ..study.errors import StudyError
+        from .study_table import StudyTableDialog
+        try:
+            dialog = StudyTableDialog(folder, self)
+        except StudyError as exc:
+            self.show_error(None, str(exc))
+            return None
+        dialog.caseChosen.connect(lambda row: self.open_study_case(dialog, row))
+        dialog.show()
+        self.study_dialog = dialog
+        return dialog
+
+    def open_study_case(self, dialog, row) -> None:
+        """Put a study case's network, image, rate, budget and kept r into the window."""
+        from ..study.errors import StudyError
+        from .study_cases import StudyCaseOpener
+        try:
+            arrays = dialog.arrays(row)
+        except StudyError as exc:
+            self.show_error(None, str(exc))
+            arrays = {}
+        self.study_case = StudyCaseOpener(self, row, arrays)
+        self.study_case.start()
 
     def autosave(self, wait: bool = False) -> None:
         """Write the autosave file if anything changed since the last one (in a thread; `wait`

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, fields
 import torch
 
 from ..errors import StabviewError
+from ..networks.gradients import differentiating
 from ..operators.base import LinearOperator
 from .budget import ball_radius, batch_norm, project_to_ball, scale_to_norm, StallTest
 from .details import apply_detail, measure_detail
@@ -139,7 +140,8 @@ class TargetedSearch:
         with torch.enable_grad(), _frozen(self.net):
             out = checked_output(self.net(self.op.forward(self.base + r), self.op), self.op, "f(A(x + r))")
             objective = (out - self.target).abs().pow(2).sum().sqrt()
-            (grad,) = torch.autograd.grad(objective, r)
+            with differentiating(self.net):
+                (grad,) = torch.autograd.grad(objective, r)
         return float(objective.detach()), grad.detach()
 
     def step(self) -> TargetState:

@@ -10,8 +10,8 @@ Two parts, each in a fresh process so one does not carry the other's memory:
 - window: the real `MainWindow` (offscreen), driven as a user would: set the iterations, Run,
   wait until the attack has finished and every job is idle, Attack ▸ Reset; `--cycles` times
   (default 100). RSS is read after `--warm-up-cycles` cycles (default 10) and at the end. A
-  reset is undoable: the undo history keeps up to 50 searches, so memory may rise until it is
-  full; the script prints RSS every 10 cycles so that plateau can be seen.
+  reset is undoable: the undo history keeps up to 50 searches, so memory rises until it is full;
+  the script prints RSS every 10 cycles and the growth over the second half, once it is full.
 
 Growth = (end − after warm-up) ÷ after warm-up. Also printed: the torch thread count and the load
 average (the machine is shared; compare numbers only with the load they were measured at).
@@ -135,12 +135,14 @@ def soak_window(args) -> None:
 
     cycle()                           # the first run also measures the ceiling
     start = rss_mib()
-    warm = start
+    warm = half = start
     begun = time.perf_counter()
     for k in range(1, args.cycles + 1):
         cycle()
         if k == args.warm_up_cycles:
             warm = rss_mib()
+        if k == args.cycles // 2:
+            half = rss_mib()
         if k % 10 == 0 or k == args.cycles:
             history = getattr(getattr(getattr(window, "keeper", None), "history", None), "undo_stack", None)
             print(f"  cycle {k:4d}: RSS {rss_mib():8.1f} MiB"
@@ -149,6 +151,8 @@ def soak_window(args) -> None:
     end = rss_mib()
     print(f"{args.cycles} attack/reset cycles; {load()}")
     print(growth_line("window", start, warm, end), flush=True)
+    print(f"window, second half (cycle {args.cycles // 2} → {args.cycles}, the undo history full from cycle "
+          f"50 on): {half:.1f} → {end:.1f} MiB, {100 * (end - half) / half:+.2f}%", flush=True)
     window.close_without_asking()
 
 

@@ -44,6 +44,12 @@ STUDY_SPEC = ('networks = ["automap"]\nimages = ["brain:0", "brain:1", "brain:2"
               'baseline = false\ntests = ["attack"]\n')
 
 
+def default_ctrl_c() -> None:
+    """SIGINT back to its default: a shell starts background jobs with it ignored, and a child
+    inherits that, so neither this script nor the commands it starts could be interrupted."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def load() -> str:
     return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -174,7 +180,8 @@ def cli_run(argv: list[str], marker: str, ack: str | None, timeout: float = 600.
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     # its own process group, which gets the SIGINT as a terminal's Ctrl-C would (workers included)
     proc = subprocess.Popen([sys.executable, "-m", "stabview", *argv], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, env=env, start_new_session=True)
+                            stdout=subprocess.DEVNULL, env=env, start_new_session=True,
+                            preexec_fn=default_ctrl_c)
     seen, events = bytearray(), {}
     marked = threading.Event()
 
@@ -347,6 +354,7 @@ def main() -> None:
                              "after its current step, so the network's step time bounds Pause")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.default_int_handler)    # see default_ctrl_c
     ways = args.only or ["api", "cli", "window"]
     for way in ways:
         if len(ways) > 1:         # each way in its own process: no state carried between them

@@ -20,8 +20,10 @@ def interrupt_when(argv: list[str], marker: str, *, timeout: float = 300.0, grou
     `group`: the command runs in its own process group and the whole group gets the SIGINT, as
     from a terminal's Ctrl-C (a study's worker processes included); its id is `last_group[0]`."""
     env = {**os.environ, "PYTHONPATH": os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # SIGINT back to its default in the child: a shell starts background jobs with it ignored
     proc = subprocess.Popen([sys.executable, "-m", "stabview", *argv], stderr=subprocess.PIPE, env=env,
-                            start_new_session=group)
+                            start_new_session=group,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     last_group[:] = [proc.pid]
     seen = bytearray()
     shown = threading.Event()

@@ -54,10 +54,10 @@ def test_complete_files_are_moved_into_the_folder(tmp_path):
 
 
 def test_ctrl_c_while_the_files_are_moved_is_raised_after_the_last_one():
-    reached = []
+    reached, before = [], signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
         with _interrupt_deferred():
             os.kill(os.getpid(), signal.SIGINT)
             reached.append(True)
     assert reached == [True]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before       # the handler it replaced is back

@@ -1,4 +1,5 @@
-"""What a Dask worker runs for one case: plain data in, plain data out, never an exception.
+"""What a Dask worker runs for one case: plain data in, plain data out, never an exception (but
+Dask's `Reschedule` when its worker closes in the middle of the case: the case runs again).
 
 The task receives the case as a dict (paths and hashes, never a loaded network), sets torch to
 one thread, reuses networks it has loaded before (a small cache per worker process, keyed by

@@ -328,7 +328,9 @@ def window(args) -> None:
             win.actions["reset_attack"].trigger()
             wait(idle, "the reset")
         summary(f"search ({wb.net.card.name}): Run, then Pause", times)
-    if "sweep" in args.jobs:
+    if "sweep" in args.jobs and not wb.net.card.accepts_other_rates:
+        print(f"  more-samples sweep: {wb.net.card.name} takes only its trained sampling; pick another --network")
+    elif "sweep" in args.jobs:
         times = [stop_latency(win.samples_panel.runner, win.samples_panel.run, win.samples_panel.runner.cancel)
                  for _ in range(args.repeats)]
         summary(f"more-samples sweep ({wb.net.card.name})", times)

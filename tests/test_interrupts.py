@@ -7,9 +7,11 @@ import signal
 
 import pytest
 
+from stabview.cli import main
 from stabview.commands.common import _interrupt_deferred, output_files
 
 from .interrupt import interrupt_when
+from .test_exit_codes import COMMANDS, models  # noqa: F401 - the same small user models
 
 
 @pytest.mark.slow
@@ -61,3 +63,17 @@ def test_ctrl_c_while_the_files_are_moved_is_raised_after_the_last_one():
             reached.append(True)
     assert reached == [True]
     assert signal.getsignal(signal.SIGINT) is before       # the handler it replaced is back
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_ctrl_c_while_a_command_writes_leaves_no_files(models, tmp_path, monkeypatch, command):
+    import stabview.export
+    import stabview.stability.figures
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(stabview.stability.figures, "save_figure", interrupted)
+    monkeypatch.setattr(stabview.export, "save_png", interrupted)
+    out = tmp_path / "new" / "out"
+    assert main([*COMMANDS[command](models), "--threads", "1", "--out", str(out)]) == 130
+    assert not (tmp_path / "new").exists()

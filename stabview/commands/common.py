@@ -34,7 +34,7 @@ def output_dir(path: str | None) -> Path | None:
     """Check --out before any work: it must be a folder or a path where one can be made.
 
     Nothing is created here, so bad input never leaves an empty folder behind; the command
-    calls `create_output` just before it writes.
+    writes through `output_files` (which calls `create_output`) once its results are ready.
     """
     if path is None:
         return None

@@ -33,6 +33,14 @@ class Identity(torch.nn.Module):
         return x
 
 
+class NoDerivative(torch.nn.Module):
+    """Runs forward; its backward fails (torch has no derivative of igamma in its first argument)."""
+
+    def forward(self, x):
+        a = x.abs() + 1.0
+        return x + 0.0 * torch.igamma(a, a)
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
@@ -40,6 +48,8 @@ def models(tmp_path_factory):
     (folder / "bright.json").write_text(json.dumps(CARD))
     torch.jit.script(Identity()).save(str(folder / "identity.pt"))
     (folder / "identity.json").write_text(json.dumps({**CARD, "name": "identity"}))
+    torch.jit.script(NoDerivative()).save(str(folder / "noderiv.pt"))
+    (folder / "noderiv.json").write_text(json.dumps({**CARD, "name": "noderiv"}))
     return folder
 
 
@@ -63,6 +73,15 @@ def test_a_users_model_that_raises_on_real_data_exits_2_naming_its_exception(mod
     line = assert_one_clean_line(run.stderr)
     assert "bright.pt" in line and "ValueError: input too bright for this model" in line
     assert "TorchScript" not in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_users_model_that_fails_backward_exits_2_naming_it(models, tmp_path, capsys):
+    argv = ["attack", "--network", str(models / "noderiv.pt"), "--image", "brain:3", "--iterations", "2",
+            "--gain-iterations", "2", "--no-baseline", "--threads", "1", "--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    line = assert_one_clean_line(capsys.readouterr().err)
+    assert "noderiv.pt" in line and "gradient" in line and "igamma" in line
     assert not (tmp_path / "out").exists()
 
 

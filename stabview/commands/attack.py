@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import StabviewError
-from .common import apply_runtime, create_output, output_dir, say
+from .common import apply_runtime, output_dir, output_files, say
 from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -149,6 +149,8 @@ def run(args) -> int:
 
     def search_done(found):
         bar.close()
+        if found.cancelled:
+            say("search stopped (Ctrl-C): reporting what it found; Ctrl-C again quits and writes nothing")
         say("reconstructing the reported perturbation(s) with the network and the baseline ...")
 
     # Ctrl-C ends the search; what was found so far is still reconstructed and written
@@ -158,11 +160,11 @@ def run(args) -> int:
                          on_search_done=search_done)
     report(outcome, params)
     if out is not None:
-        create_output(out)
         meta = {"network": net.card.name, "image": args.image, "operator": op.describe(),
                 "iterations": iterations, "device": str(device)}
-        written = write_attack(outcome, out, meta)
-        say(f"wrote {', '.join(str(p) for p in written)}")
+        with output_files(out) as folder:     # all files or none, even on a second Ctrl-C
+            written = write_attack(outcome, folder, meta)
+        say(f"wrote {', '.join(str(out / p.name) for p in written)}")
     return 0
 
 

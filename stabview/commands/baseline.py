@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .common import apply_runtime, check_side, create_output, output_dir, say
+from .common import apply_runtime, check_side, output_dir, output_files, say
 from .progress import ProgressBar
 
 MODALITIES = ("fourier", "multicoil", "radon")
@@ -96,25 +96,25 @@ def run(args) -> int:
         f"{'FBP' if linear == 'fbp' else 'zero-filled'} {numbers[f'psnr_{linear}']:.2f} dB; "
         f"{result.iterations} iterations ({result.stopped_by}) in {result.seconds:.1f} s")
     if out is not None:
-        create_output(out)
-        write_json(out / "result.json", {
-            "test": "baseline", "image": args.image, "operator": op.describe(), **numbers,
-            **result.summary(), "objective": [row[0] for row in result.objective],
-            "relative_change": result.relative_change, "versions": versions()})
-        save_png(image, out / "baseline.png", vmax=float(truth.abs().max()))
-        save_png(truth, out / "reference.png")
-        save_png(first, out / f"{linear}.png", vmax=float(truth.abs().max()))
-        label = "FBP" if linear == "fbp" else "zero-filled"
-        panels = image_grid([("", [("reference", truth), (f"{label} {numbers[f'psnr_{linear}']:.1f} dB", first),
-                                   (f"baseline {numbers['psnr_baseline']:.1f} dB", image)])],
-                            title=f"{display_name(args.image)}: {result.method}")
-        save_figure(panels, out / "panels.png")
-        values = [math.log10(max(v[0], 1e-300)) for v in result.objective]
-        curve = line_plot(list(range(1, len(values) + 1)), {"objective": (values, None)},
-                          xlabel="iteration", ylabel="log10 objective", title="objective per iteration")
-        save_figure(curve, out / "objective.png")
-        save_npz(out / "baseline.npz", baseline=result.image.cpu(), reference=x.cpu(),
-                 **{linear: start.cpu()}, objective=torch.tensor([v[0] for v in result.objective]))
+        with output_files(out) as folder:     # all files or none, even on Ctrl-C
+            write_json(folder / "result.json", {
+                "test": "baseline", "image": args.image, "operator": op.describe(), **numbers,
+                **result.summary(), "objective": [row[0] for row in result.objective],
+                "relative_change": result.relative_change, "versions": versions()})
+            save_png(image, folder / "baseline.png", vmax=float(truth.abs().max()))
+            save_png(truth, folder / "reference.png")
+            save_png(first, folder / f"{linear}.png", vmax=float(truth.abs().max()))
+            label = "FBP" if linear == "fbp" else "zero-filled"
+            panels = image_grid([("", [("reference", truth), (f"{label} {numbers[f'psnr_{linear}']:.1f} dB", first),
+                                       (f"baseline {numbers['psnr_baseline']:.1f} dB", image)])],
+                                title=f"{display_name(args.image)}: {result.method}")
+            save_figure(panels, folder / "panels.png")
+            values = [math.log10(max(v[0], 1e-300)) for v in result.objective]
+            curve = line_plot(list(range(1, len(values) + 1)), {"objective": (values, None)},
+                              xlabel="iteration", ylabel="log10 objective", title="objective per iteration")
+            save_figure(curve, folder / "objective.png")
+            save_npz(folder / "baseline.npz", baseline=result.image.cpu(), reference=x.cpu(),
+                     **{linear: start.cpu()}, objective=torch.tensor([v[0] for v in result.objective]))
         say(f"wrote {out}/result.json, baseline.png, reference.png, {linear}.png, panels.png, objective.png, "
             "baseline.npz")
     return 0

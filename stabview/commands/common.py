@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import OutputPathError, StabviewError
@@ -29,7 +34,7 @@ def output_dir(path: str | None) -> Path | None:
     """Check --out before any work: it must be a folder or a path where one can be made.
 
     Nothing is created here, so bad input never leaves an empty folder behind; the command
-    calls `create_output` just before it writes.
+    writes through `output_files` (which calls `create_output`) once its results are ready.
     """
     if path is None:
         return None
@@ -51,6 +56,47 @@ def create_output(out: Path) -> Path:
     except OSError as exc:
         raise OutputPathError(f"--out {out}: cannot create the folder ({exc.strerror or exc})") from None
     return out
+
+
+@contextmanager
+def output_files(out: Path):
+    """Write a command's files all or none: they are written into a hidden folder inside `out`
+    and moved beside each other only when every one is complete. Ctrl-C (or an error) while they
+    are written leaves `out` as it was, and removes the folders this call made."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    create_output(out)
+    staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
+    done = False
+    try:
+        yield staging
+        with _interrupt_deferred():     # a few renames: not cut in the middle
+            for path in sorted(staging.iterdir()):
+                os.replace(path, out / path.name)
+            done = True
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not done:
+            for folder in made:          # innermost first; only while empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+
+
+@contextmanager
+def _interrupt_deferred():
+    """Ctrl-C during the block is raised when it ends (main thread only; elsewhere no effect)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def check_side(size: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .common import add_runtime_flags, apply_runtime, check_side, create_output, output_dir, say
+from .common import add_runtime_flags, apply_runtime, check_side, output_dir, output_files, say
 
 
 def add_parser(subparsers) -> None:
@@ -45,11 +45,11 @@ def run(args) -> int:
     say(f"{args.image} at {op.rate:.1%} {op.modality} sampling: linear reconstruction "
         f"PSNR {result['psnr_linear']:.2f} dB, SSIM {result['ssim_linear']:.3f}")
     if out is not None:
-        create_output(out)
-        from ..export import save_png
-        save_png(x_op[0], out / "original.png")
-        save_png(x_lin[0], out / "linear.png", vmax=float(x_op[0].abs().max()))
-        (out / "result.json").write_text(json.dumps(result, indent=2))
+        with output_files(out) as folder:     # all files or none, even on Ctrl-C
+            from ..export import save_png
+            save_png(x_op[0], folder / "original.png")
+            save_png(x_lin[0], folder / "linear.png", vmax=float(x_op[0].abs().max()))
+            (folder / "result.json").write_text(json.dumps(result, indent=2))
         say(f"wrote {out}/original.png, linear.png, result.json")
     print(json.dumps(result))
     return 0

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import torch
 
-from .common import apply_runtime, create_output, output_dir, say
+from .common import apply_runtime, output_dir, output_files, say
 from .experiment_flags import add_network_flags, baseline_for, load_setup
 
 
@@ -67,18 +66,19 @@ def run(args) -> int:
         result["measures"][name] = m.to_dict()
         say(f"{name}: {m.verdict} (correlation {m.correlation:.2f}, contrast {m.contrast:.2f})")
     if out is not None:
-        create_output(out)
-        write_json(out / "result.json", result)
-        x_d = (x[0].cpu() + d)
-        rows = [("input", [("x", x[0].cpu()), ("x + d", x_d), ("d", d)])]
-        arrays = {"x": x[0], "detail": d}
-        for name, entry in found.items():
-            w, wo = entry["with"][0].cpu(), entry["without"][0].cpu()
-            recovered = (w.abs() - wo.abs()).clamp_min(0)
-            rows.append((name, [(f"{name}(Ax)", wo), (f"{name}(A(x+d))", w),
-                                (f"recovered detail: {entry['measure'].verdict}", recovered)]))
-            arrays[f"{name}_with"], arrays[f"{name}_without"] = w, wo
-        save_figure(image_grid(rows, title=f"{net.card.name}: {detail.kind} '{detail.content}'"), out / "details.png")
-        save_npz(out / "arrays.npz", **arrays)
+        with output_files(out) as folder:     # all files or none, even on Ctrl-C
+            write_json(folder / "result.json", result)
+            x_d = (x[0].cpu() + d)
+            rows = [("input", [("x", x[0].cpu()), ("x + d", x_d), ("d", d)])]
+            arrays = {"x": x[0], "detail": d}
+            for name, entry in found.items():
+                w, wo = entry["with"][0].cpu(), entry["without"][0].cpu()
+                recovered = (w.abs() - wo.abs()).clamp_min(0)
+                rows.append((name, [(f"{name}(Ax)", wo), (f"{name}(A(x+d))", w),
+                                    (f"recovered detail: {entry['measure'].verdict}", recovered)]))
+                arrays[f"{name}_with"], arrays[f"{name}_without"] = w, wo
+            title = f"{net.card.name}: {detail.kind} '{detail.content}'"
+            save_figure(image_grid(rows, title=title), folder / "details.png")
+            save_npz(folder / "arrays.npz", **arrays)
         say(f"wrote {out}/result.json, details.png, arrays.npz")
     return 0

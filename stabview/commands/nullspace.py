@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, create_output, output_dir, say
+from .common import apply_runtime, output_dir, output_files, say
 from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -105,23 +105,23 @@ def run(args) -> int:
         say(f"note: the projection stopped at the iteration cap with relative residual "
             f"{solve['residual_rel']:.1e} (tolerance {projector.tolerance:g})")
     if out is not None:
-        create_output(out)
-        write_json(out / "result.json", {
-            "test": "nullspace", "network": net.card.name, "image": args.image, "operator": op.describe(),
-            **numbers, "perturbation": None if r is None else {"file": args.perturbation, "key": key},
-            "projection": outcome.projection, "seed": args.seed, "versions": versions()})
-        arrays = {"x": outcome.x, "truth_null": outcome.truth_null}
-        if outcome.r is not None:
-            arrays["r"] = outcome.r
-        for case, by_name in outcome.splits.items():
-            for name, split in by_name.items():
-                arrays[f"{name}_{case}"] = outcome.reconstructions[case][name]
-                arrays[f"{name}_{case}_measured_error"] = split.measured
-                arrays[f"{name}_{case}_null_error"] = split.null
-        save_npz(out / "arrays.npz", **arrays)
-        title = f"{net.card.name} on {args.image}: measured and null-space errors"
-        save_figure(nullspace_figure(outcome, title), out / "nullspace.png")
-        overlays = nullspace_overlays(outcome, f"{net.card.name}: null-space error in red")
-        save_figure(overlays, out / "overlay.png")
+        with output_files(out) as folder:     # all files or none, even on Ctrl-C
+            write_json(folder / "result.json", {
+                "test": "nullspace", "network": net.card.name, "image": args.image, "operator": op.describe(),
+                **numbers, "perturbation": None if r is None else {"file": args.perturbation, "key": key},
+                "projection": outcome.projection, "seed": args.seed, "versions": versions()})
+            arrays = {"x": outcome.x, "truth_null": outcome.truth_null}
+            if outcome.r is not None:
+                arrays["r"] = outcome.r
+            for case, by_name in outcome.splits.items():
+                for name, split in by_name.items():
+                    arrays[f"{name}_{case}"] = outcome.reconstructions[case][name]
+                    arrays[f"{name}_{case}_measured_error"] = split.measured
+                    arrays[f"{name}_{case}_null_error"] = split.null
+            save_npz(folder / "arrays.npz", **arrays)
+            title = f"{net.card.name} on {args.image}: measured and null-space errors"
+            save_figure(nullspace_figure(outcome, title), folder / "nullspace.png")
+            overlays = nullspace_overlays(outcome, f"{net.card.name}: null-space error in red")
+            save_figure(overlays, folder / "overlay.png")
         say(f"wrote {out}/result.json, arrays.npz, nullspace.png, overlay.png")
     return 0

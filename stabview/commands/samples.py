@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, create_output, output_dir, say
+from .common import apply_runtime, output_dir, output_files, say
 from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
 
@@ -62,12 +62,12 @@ def run(args) -> int:
         cells = "  ".join(f"{name} {summary[name]['psnr_mean'][k]:6.2f}" for name in recs)
         say(f"rate {rate:.3f}: PSNR {cells}")
     if out is not None:
-        create_output(out)
-        write_json(out / "result.json", {"test": "samples", "network": net.card.name, "images": names,
-                                         "operator": op.describe(), "seed": args.seed, **summary,
-                                         "versions": versions()})
-        figure = samples_figure(summary, f"{net.card.name}: PSNR against the subsampling rate")
-        save_figure(figure, out / "samples.png")
-        save_figure(figure, out / "samples.pdf")
+        with output_files(out) as folder:     # all files or none, even on Ctrl-C
+            write_json(folder / "result.json", {"test": "samples", "network": net.card.name, "images": names,
+                                             "operator": op.describe(), "seed": args.seed, **summary,
+                                             "versions": versions()})
+            figure = samples_figure(summary, f"{net.card.name}: PSNR against the subsampling rate")
+            save_figure(figure, folder / "samples.png")
+            save_figure(figure, folder / "samples.pdf")
         say(f"wrote {out}/result.json, samples.png, samples.pdf")
     return 0

@@ -61,7 +61,13 @@ def run(args) -> int:
         remaining = total - sum(1 for case_id in ids(spec) if case_id in done)
         say(f"{total} cases; {total - remaining} recorded; {remaining} to run")
         if remaining:
-            _run_on_dask(args, pending(spec, done), recorder, remaining)
+            try:
+                _run_on_dask(args, pending(spec, done), recorder, remaining)
+            except KeyboardInterrupt:
+                counts = recorder.counts()
+                say(f"\nstopped: {counts.get('ok', 0) + counts.get('failed', 0)} of {total} cases are recorded in "
+                    f"{args.out}; the same command runs the rest")
+                raise
         counts = recorder.counts()
         recorder.export_csv()
     from ..study.report import write_report

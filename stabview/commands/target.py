@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import apply_runtime, create_output, output_dir, say
+from .common import apply_runtime, output_dir, output_files, say
 from .details import make_detail
 from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
@@ -56,8 +56,14 @@ def run(args) -> int:
         bar.update(state.iteration, total,
                    f"misfit/‖d‖ {state.best_rel:.3f}  ‖r‖/‖x‖ {state.perturbation_rel:.2%}")
 
-    outcome = run_targeted(net, op, x, d.to(device), settings, baseline=baseline_for(args), progress=progress)
-    bar.close()
+    def search_done(search):
+        bar.close()
+        if search.stopped_by == "cancelled":
+            say("search stopped (Ctrl-C): judging the best r found so far; Ctrl-C again quits and writes nothing")
+
+    # Ctrl-C ends the search; the best r so far is still judged and written, marked 'cancelled'
+    outcome = run_targeted(net, op, x, d.to(device), settings, baseline=baseline_for(args), progress=progress,
+                           on_search_done=search_done)
     n = outcome.numbers
     say(f"‖r‖/‖x‖ = {n['perturbation_rel']:.2%}, ‖r‖/‖d‖ = {n['r_over_d']:.2f}, corr(r, d) = "
         f"{n['r_d_correlation']:.2f}; misfit/‖d‖ {n['target_residual_rel_start']:.3f} → "
@@ -65,19 +71,20 @@ def run(args) -> int:
     for name, m in n["measures"].items():
         say(f"{name}: d {m['verdict']} (correlation {m['correlation']:.2f}, contrast {m['contrast']:.2f})")
     if out is not None:
-        create_output(out)
-        write_json(out / "result.json", {
-            "test": f"target-{args.mode}", "network": net.card.name, "image": args.image,
-            "operator": op.describe(), "detail": detail.to_dict(), **outcome.to_dict(),
-            "seed": args.seed, "versions": versions()})
-        save_npz(out / "arrays.npz", **outcome.images)
-        title = f"{net.card.name}: {feature} {detail.content} at ε = {args.budget:g}"
-        save_figure(target_figure(outcome, title), out / "target.png")
-        if outcome.history:
-            curve = line_plot([h.iteration for h in outcome.history],
-                              {"misfit / ‖d‖": ([h.objective_rel for h in outcome.history], None),
-                               "best": ([h.best_rel for h in outcome.history], None)},
-                              xlabel="step", ylabel="misfit / ‖d‖", title="targeted search")
-            save_figure(curve, out / "curves.png")
-        say(f"wrote {out}/result.json, arrays.npz, target.png, curves.png")
+        with output_files(out) as folder:
+            write_json(folder / "result.json", {
+                "test": f"target-{args.mode}", "network": net.card.name, "image": args.image,
+                "operator": op.describe(), "detail": detail.to_dict(), **outcome.to_dict(),
+                "seed": args.seed, "versions": versions()})
+            save_npz(folder / "arrays.npz", **outcome.images)
+            title = f"{net.card.name}: {feature} {detail.content} at ε = {args.budget:g}"
+            save_figure(target_figure(outcome, title), folder / "target.png")
+            if outcome.history:
+                curve = line_plot([h.iteration for h in outcome.history],
+                                  {"misfit / ‖d‖": ([h.objective_rel for h in outcome.history], None),
+                                   "best": ([h.best_rel for h in outcome.history], None)},
+                                  xlabel="step", ylabel="misfit / ‖d‖", title="targeted search")
+                save_figure(curve, folder / "curves.png")
+            names = ["result.json", "arrays.npz", "target.png"] + (["curves.png"] if outcome.history else [])
+        say(f"wrote {out}/" + ", ".join(names))
     return 0

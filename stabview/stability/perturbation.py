@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..errors import NetworkOutputError, StabviewError
+from ..networks.gradients import differentiating
 from ..operators.base import LinearOperator
 from . import metrics
 from .budget import StallTest, ball_radius, batch_norm, project_to_ball, scale_to_norm
@@ -221,7 +222,8 @@ class PerturbationSearch:
             with torch.enable_grad():
                 out = checked_output(self.net(u, self.op), self.op, "f(y + A r)")
                 misfit = 0.5 * (out - self.target).abs().pow(2).sum()
-                (grad_u,) = torch.autograd.grad(misfit, u)
+                with differentiating(self.net):
+                    (grad_u,) = torch.autograd.grad(misfit, u)
         except NetworkOutputError:
             if not p.budgeted:      # a NaN far from x is the search's fault, not the network's
                 raise _Diverged from None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..networks.gradients import differentiating
 from ..operators.base import LinearOperator
 from .perturbation import frozen
 from .validation import checked_output
@@ -73,7 +74,8 @@ def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 3
         with torch.enable_grad(), frozen(net):
             out = net(y + op.forward(r), op)
             inner = (out.conj() * u).real.sum() if out.is_complex() else (out * u).sum()
-            (grad,) = torch.autograd.grad(inner, r)
+            with differentiating(net):
+                (grad,) = torch.autograd.grad(inner, r)
         return grad
 
     g = torch.Generator().manual_seed(seed)

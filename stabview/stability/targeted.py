@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, fields
 import torch
 
 from ..errors import StabviewError
+from ..networks.gradients import differentiating
 from ..operators.base import LinearOperator
 from .budget import ball_radius, batch_norm, project_to_ball, scale_to_norm, StallTest
 from .details import apply_detail, measure_detail
@@ -139,7 +140,8 @@ class TargetedSearch:
         with torch.enable_grad(), _frozen(self.net):
             out = checked_output(self.net(self.op.forward(self.base + r), self.op), self.op, "f(A(x + r))")
             objective = (out - self.target).abs().pow(2).sum().sqrt()
-            (grad,) = torch.autograd.grad(objective, r)
+            with differentiating(self.net):
+                (grad,) = torch.autograd.grad(objective, r)
         return float(objective.detach()), grad.detach()
 
     def step(self) -> TargetState:
@@ -148,10 +150,12 @@ class TargetedSearch:
         A step that raises the objective shrinks the next ones by `shrink`.
         """
         s, radius = self.settings, self.radius
+        velocity = s.momentum * self.velocity + scale_to_norm(self.gradient, torch.ones_like(radius))
+        r = project_to_ball(self.r - scale_to_norm(velocity, self.step_size * radius), radius)
+        objective, gradient = self._evaluate(r)
+        # only an evaluated step changes the search, so an interrupted one leaves it as it was
         self.iteration += 1
-        self.velocity = s.momentum * self.velocity + scale_to_norm(self.gradient, torch.ones_like(radius))
-        self.r = project_to_ball(self.r - scale_to_norm(self.velocity, self.step_size * radius), radius)
-        objective, self.gradient = self._evaluate(self.r)
+        self.velocity, self.r, self.gradient = velocity, r, gradient
         if objective > self.objective:
             self.step_size *= s.shrink
         self.objective = objective
@@ -202,17 +206,23 @@ def correlation(r: torch.Tensor, d: torch.Tensor) -> float:
 
 def run_targeted(net, op: LinearOperator, x: torch.Tensor, detail: torch.Tensor,
                  settings: TargetSettings | None = None, *, baseline=None, progress=None,
-                 should_stop=None) -> TargetOutcome:
+                 should_stop=None, on_search_done=None) -> TargetOutcome:
     """Search, then judge d in the network's and the baseline's outputs on the r found.
 
     `baseline` is a (y, op) → image callable (None skips it); `progress(state, total)` is told
-    after every step; `should_stop()` ends the search early and the best r so far is judged.
+    after every step; `should_stop()` or Ctrl-C ends the search early (`stopped_by` 'cancelled')
+    and the best r so far is judged. `on_search_done(search)` is called before the judging.
     """
     search = TargetedSearch(net, op, x, detail, settings)
     s = search.settings
-    for state in search.run(should_stop=should_stop):
-        if progress is not None:
-            progress(state, s.iterations)
+    try:
+        for state in search.run(should_stop=should_stop):
+            if progress is not None:
+                progress(state, s.iterations)
+    except KeyboardInterrupt:
+        search.stopped_by = "cancelled"
+    if on_search_done is not None:
+        on_search_done(search)
     r, d, x1 = search.best_r, search.detail, search.x
     attacked = op.forward(search.base + r)
     # the reference r: d itself scaled to the budget (−d to remove it), what a faithful map needs

@@ -16,8 +16,10 @@ import numpy as np
 import torch
 
 
-def run_case(case: dict, cache: dict) -> dict:
+def run_case(case: dict, cache: dict, should_stop=None) -> dict:
     """Run `case` (see `cases.Case.to_dict`); `cache` keeps loaded networks and operators.
+    `should_stop()` turning true (its worker is closing) ends the search and the baseline at
+    their next step and raises `CaseStopped`: a stopped case has no numbers to record.
 
     Tests: "attack" — the budgeted worst-case search, max ‖f(y + A r) − f(y)‖ with
     ‖r‖ ≤ budget·‖x‖, from the case's seed, with the baseline's change on the same r, the
@@ -32,6 +34,13 @@ def run_case(case: dict, cache: dict) -> dict:
     from ..networks import zoo
     from ..stability.attack import run_attack
     from ..stability.params import AttackParams
+    from .errors import CaseStopped
+
+    stop = should_stop or (lambda: False)
+
+    def check_stop(*_) -> None:
+        if stop():
+            raise CaseStopped("the case was stopped: its worker is closing")
 
     start = time.perf_counter()
     ref, settings = case["network"], case["settings"]
@@ -52,7 +61,7 @@ def run_case(case: dict, cache: dict) -> dict:
     x = op.check_image(load_image_or_builtin(image["path"], op.image_shape, **kwargs)[None])
     net.check_compatible(op, x)
     caps = {} if settings["baseline_iterations"] is None else {"max_iterations": settings["baseline_iterations"]}
-    baseline = (lambda y, op_: reconstruct(op_, y, **caps).image) if settings["baseline"] else None
+    baseline = (lambda y, op_: reconstruct(op_, y, should_stop=stop, **caps).image) if settings["baseline"] else None
     loaded = time.perf_counter()
 
     if case["test"] == "attack":
@@ -61,7 +70,7 @@ def run_case(case: dict, cache: dict) -> dict:
         along_ceiling = case["restart"] == 0 and settings["gain_iterations"] > 0
         outcome = run_attack(net, op, x, params, settings["iterations"], baseline=baseline,
                              gain_iterations=settings["gain_iterations"], ceiling_start=along_ceiling,
-                             restarts=0 if along_ceiling else 1)
+                             restarts=0 if along_ceiling else 1, should_stop=stop, on_search_done=check_stop)
         numbers = dict(outcome.numbers)
         last = outcome.snapshots[-1]
         arrays = {"x": outcome.x, "r": last["r"], "network_clean": outcome.images["network_clean"],
@@ -87,6 +96,7 @@ def run_case(case: dict, cache: dict) -> dict:
                 numbers["baseline_change_rel"] = _rel(baseline(y_noisy, op), baseline(y, op))
                 numbers["change_ratio"] = numbers["network_change_rel"] / max(numbers["baseline_change_rel"], 1e-12)
         arrays = {}
+    check_stop()        # a baseline cut short by should_stop gives no numbers to record
     done = time.perf_counter()
     return {"numbers": {k: _plain(v) for k, v in numbers.items()},
             "arrays": {k: np.asarray(v.detach().cpu().numpy()) for k, v in arrays.items()},

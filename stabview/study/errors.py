@@ -13,3 +13,7 @@ class SpecError(StabviewError, ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class CaseStopped(StudyError):
+    """A case stopped before its end because its worker is closing; it is run again, never recorded."""

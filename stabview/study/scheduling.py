@@ -51,17 +51,42 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None):
         raise StudyError(f"--workers must be at least 1, got {n}")
     # workers' own log lines are silenced: a case's errors come back as data, and closing the
     # cluster otherwise prints a worker's failed heartbeat to the scheduler that closed first
+    # the workers leave Ctrl-C to this process (worker.dask_setup), which closes them on the way out
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=":0", silence_logs=logging.CRITICAL,
-                           env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+                           env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+                           preload=["stabview.study.worker"])
     try:
         client = Client(cluster)
         try:
             yield client
         finally:
             client.close()
+    except BaseException:
+        stop_workers(cluster)          # interrupted (or failed): nothing in flight will be recorded
+        raise
     finally:
         cluster.close()
+
+
+#: seconds an interrupted study's worker gets to end (its case stops at its next step) before
+#: its process is killed; a graceful close waited up to 4 s for a running case (measured)
+STOP_TIMEOUT = 0.1
+
+
+def stop_workers(cluster) -> None:
+    """Close the embedded cluster's workers now: each is asked to close (its case sees it,
+    `worker.worker_closing`), and killed after 0.8 × `STOP_TIMEOUT` s if still running. The
+    cases in flight run again when the study is resumed."""
+    import asyncio
+
+    async def close_all() -> None:
+        await asyncio.gather(*(w.close(timeout=STOP_TIMEOUT) for w in list(cluster.workers.values())),
+                             return_exceptions=True)
+    try:
+        cluster.sync(close_all)
+    except Exception:  # noqa: BLE001 - the cluster's own close below still ends every worker
+        pass
 
 
 def dashboard_link(client) -> str | None:
@@ -144,8 +169,8 @@ def run_cases(client, cases: Iterator[Case], recorder: Recorder, *, limit: int |
                     progress(summary.recorded, data, result)
             submit_next()
     finally:
-        for _, future in in_flight.values():
-            future.cancel()
+        if in_flight:       # one request for all of them (each future's own cancel is a round trip)
+            client.cancel([future for _, future in in_flight.values()])
         summary.seconds = time.perf_counter() - start
     return summary
 

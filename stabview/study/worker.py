@@ -1,4 +1,5 @@
-"""What a Dask worker runs for one case: plain data in, plain data out, never an exception.
+"""What a Dask worker runs for one case: plain data in, plain data out, never an exception (but
+Dask's `Reschedule` when its worker closes in the middle of the case: the case runs again).
 
 The task receives the case as a dict (paths and hashes, never a loaded network), sets torch to
 one thread, reuses networks it has loaded before (a small cache per worker process, keyed by
@@ -13,11 +14,14 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import signal
 import socket
 import threading
 import time
 import traceback
 from collections import OrderedDict
+
+from .errors import CaseStopped
 
 #: loaded networks and operators per worker process; a few networks at most
 CACHE_NETWORKS = 4
@@ -78,6 +82,36 @@ def _prepare_cache(case: dict) -> dict:
     return _cache[key]
 
 
+def worker_closing():
+    """`should_stop` of a case on a Dask worker: true once the worker is closing (the study was
+    interrupted, or the worker retires), so the case ends at its next step and the worker's
+    process can exit at once instead of after the case. Outside a worker: never."""
+    try:
+        from distributed import get_worker
+        from distributed.core import Status
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return lambda: False
+    ending = (Status.closing, Status.closing_gracefully, Status.closed, Status.failed)
+    return lambda: worker.status in ending
+
+
+def dask_setup(worker) -> None:
+    """Dask preload hook of the embedded cluster's worker processes: a terminal's Ctrl-C reaches
+    every process of its group, but stopping is the client's job (it closes the workers, which
+    stop their cases), so the workers ignore it instead of dying with a traceback each."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def dask_teardown(worker) -> None:
+    """Dask preload hook, when the worker closes: the process ends next, and with torch loaded the
+    interpreter's last garbage collections took ~1.7 s of its ~2.4 s exit (measured on a busy
+    2-core machine). Freezing what is alive skips them; the memory goes back with the process."""
+    import gc
+    gc.freeze()
+
+
 def run_case_task(case: dict, keep_above: float | None = None) -> dict:
     """Run one case; `keep_above`: return arrays only if the case's change exceeds it."""
     import torch
@@ -90,7 +124,10 @@ def run_case_task(case: dict, keep_above: float | None = None) -> dict:
         from .case import run_case
         with _lock:
             cache = _prepare_cache(case)
-            result = run_case(case, cache)
+            result = run_case(case, cache, should_stop=worker_closing())
+    except CaseStopped:
+        from distributed import Reschedule
+        raise Reschedule() from None     # the scheduler gives the case to another worker, if any
     except Exception as exc:  # noqa: BLE001 - any failure is this case's, recorded with its message
         message = f"{type(exc).__name__}: {exc}".strip()
         return {**base, "status": "failed", "message": message, "numbers": {}, "arrays": {},

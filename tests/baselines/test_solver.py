@@ -86,9 +86,36 @@ def test_progress_returning_false_or_should_stop_cancels(small):
     result = reconstruct(op, y, progress=progress)
     assert result.stopped_by == "cancelled" and result.iterations == 3
     assert [s[0] for s in seen] == [1, 2, 3] and seen[0][1] == PRESETS["fourier"].max_iterations
-    calls = iter(range(100))
+    calls = iter(range(100))       # asked once before any work, then after every iteration
     result = reconstruct(op, y, should_stop=lambda: next(calls) >= 4)
-    assert result.stopped_by == "cancelled" and result.iterations == 5
+    assert result.stopped_by == "cancelled" and result.iterations == 4
+
+
+def test_cancelled_before_it_began_it_does_no_work(small, monkeypatch):
+    import stabview.baselines as baselines
+    op, y, _ = small
+
+    def solver(*args, **kwargs):
+        raise AssertionError("the solver ran although the reconstruction was cancelled")
+    monkeypatch.setattr(baselines, "shearlet_tgv", solver)
+    result = reconstruct(op, y, should_stop=lambda: True)
+    assert result.stopped_by == "cancelled" and result.iterations == 0
+    assert torch.equal(result.image, op.warm_start(y))
+
+
+def test_shearlet_filters_are_built_once_per_configuration_and_each_transform_has_its_copy(monkeypatch):
+    import stabview.baselines.shearlets as shearlets
+    built = []
+    original = shearlets.shearlet_filters
+    monkeypatch.setattr(shearlets, "shearlet_filters", lambda *a: built.append(a) or original(*a))
+    shearlets._filter_bank.cache_clear()
+    first, second = ShearletTransform((24, 24), 2, (1, 1)), ShearletTransform((24, 24), 2, (1, 1))
+    assert len(built) == 1 and torch.equal(first.filters, second.filters)
+    first.filters.mul_(0)
+    assert float(second.filters.abs().sum()) > 0
+    assert float(ShearletTransform((24, 24), 2, (1, 1), dtype=torch.float64).filters.abs().sum()) > 0
+    ShearletTransform((24, 24), 2, (1, 2))
+    assert len(built) == 2
 
 
 def test_a_batch_gives_the_same_images_as_single_solves(small):

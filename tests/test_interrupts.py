@@ -72,8 +72,12 @@ def test_ctrl_c_while_a_command_writes_leaves_no_files(models, tmp_path, monkeyp
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(stabview.stability.figures, "save_figure", interrupted)
-    monkeypatch.setattr(stabview.export, "save_png", interrupted)
+    import sys
+    originals = (stabview.stability.figures.save_figure, stabview.export.save_png)
+    for module in list(sys.modules.values()):      # every module that bound them by name
+        for name in ("save_figure", "save_png"):
+            if getattr(module, name, None) in originals:
+                monkeypatch.setattr(module, name, interrupted)
     out = tmp_path / "new" / "out"
     assert main([*COMMANDS[command](models), "--threads", "1", "--out", str(out)]) == 130
     assert not (tmp_path / "new").exists()

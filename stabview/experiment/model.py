@@ -24,6 +24,9 @@ FIELDS = tuple(f.name for f in fields(Experiment))
 SETUP_FIELDS = ("network", "image", "sampling", "details")
 #: how many earlier states undo can go back to
 UNDO_DEPTH = 100
+#: how many of them keep the views' live objects (a search, a network): memory stays bounded by
+#: these, not by the depth; an older state comes back with its values (the network loads again)
+KEEP_LIVE = 10
 
 
 @dataclass
@@ -135,6 +138,8 @@ class ExperimentModel:
         kept = {name: take() for name, (take, _, _) in self._keepers.items()}
         stack.append(HistoryEntry(label, self._experiment, dict(self.results), kept))
         del stack[:-UNDO_DEPTH]
+        for entry in stack[:-KEEP_LIVE]:
+            entry.kept = {}
 
     def _swap(self, source: list[HistoryEntry], target: list[HistoryEntry]) -> bool:
         if not source:

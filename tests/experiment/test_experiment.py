@@ -163,3 +163,16 @@ def test_the_undo_history_is_bounded():
     while model.undo():
         steps += 1
     assert steps == UNDO_DEPTH and model.experiment.sampling == Sampling(seed=4)
+
+
+def test_only_the_latest_states_keep_live_objects():
+    from stabview.experiment.model import KEEP_LIVE
+    model = ExperimentModel(Experiment(NetworkRef("deepmri")))
+    given = []
+    model.keep("search", lambda: object(), given.append)
+    for k in range(KEEP_LIVE + 5):
+        model.update(f"seed {k}", sampling=Sampling(seed=k))
+    while model.undo():
+        pass
+    assert sum(g is not None for g in given) == KEEP_LIVE          # older states came back without them
+    assert model.experiment.sampling is None                        # but with their values

@@ -156,3 +156,11 @@ def test_closing_remembers_the_layout(make_window, small_net, settings, qtbot):
     assert not again.docks["samples"].isVisibleTo(again)
     again.reset_layout()
     assert again.docks["samples"].isVisibleTo(again)
+
+
+def test_a_cancelled_details_test_leaves_no_verdict(window, qtbot):
+    window.details_panel.stamp_at(16, 16)
+    assert window.details_panel.run_test()
+    window.details_panel.runner.cancel()
+    qtbot.waitUntil(lambda: not window.details_panel.runner.busy, timeout=20000)
+    assert "details" not in window.model.results

@@ -181,6 +181,8 @@ class DetailsPanel(QWidget):
 
         def work(job: Job):
             found = structural_test(reconstructors(net, op, should_stop=job.cancelled), op, x, d)
+            if job.cancelled():                  # a baseline cut short: no verdict from it
+                return None
             return {name: entry["measure"] for name, entry in found.items()}
 
         self.problem.show_problem("")
@@ -188,8 +190,8 @@ class DetailsPanel(QWidget):
         return self.runner.submit(Job(work, on_done=lambda measures: self._tested(measures, generation),
                                       on_error=self._failed, name="details test"))
 
-    def _tested(self, measures: dict, generation: int) -> None:
-        if generation != self.workbench.generation:       # the image changed meanwhile: stale
+    def _tested(self, measures: dict | None, generation: int) -> None:
+        if measures is None or generation != self.workbench.generation:   # cancelled, or stale
             self.verdict.setText("")
             return
         self.workbench.model.set_result("details", {k: m.to_dict() for k, m in measures.items()})

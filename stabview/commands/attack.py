@@ -202,7 +202,7 @@ def report(outcome, params) -> None:
             f"adequacy {n['adequacy']:.0%}" + ("" if n["linear_gain_converged"] else " (ceiling not converged)"))
     if n.get("adequacy_warning"):
         say(f"warning: the search reached only {n['adequacy']:.0%} of the linearised ceiling; a larger "
-            "change may exist: add --restarts or --iterations")
+            "change may exist: add --restarts, or lower --stall-tolerance so that each start runs longer")
     if n.get("stopped_by") == "diverged":
         say(f"warning: the paper's search diverged (‖r‖ passed {params.divergence_limit:.0%} of ‖x‖ or "
             f"became non-finite) with λ={params.lam:g}, η={params.lr:g}: the numbers are of the last r "

@@ -152,6 +152,8 @@ def main() -> None:
     parser.add_argument("--image", default="brain")
     parser.add_argument("--attack-only", action="store_true",
                         help="reuse the models and cards a previous run wrote under --out/models (no training)")
+    parser.add_argument("--jobs", default="attack,attack-long",
+                        help="attack jobs to run (default both; the table is made from the result.json present)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}", flush=True)
@@ -169,6 +171,8 @@ def main() -> None:
             numbers = _train_and_save(name, net, args.steps, models)
         runs = {"attack": [], "attack-long": ["--iterations", "1000", "--restarts", "8", "--screen-steps", "0"]}
         for job, extra in runs.items():
+            if job not in args.jobs.split(","):
+                continue
             argv = [sys.executable, "-m", "stabview", "attack", "--network", str(models / f"{name}.pt"),
                     "--image", args.image, "--threads", str(args.threads), "--out", str(out / name / job), *extra]
             print("$ " + " ".join(argv[1:]), flush=True)

@@ -3,15 +3,16 @@
 The linearised gain (`sensitivity.linear_gain`) is measured first: it is the ceiling every
 search is compared with, and its top singular direction is the first start. Random starts
 follow (`restarts`). The objective is multimodal (a network's units switch as r grows), and a
-start that leads after a few steps measured to keep its lead, so every start is screened for
-`screen_steps` steps and only the leader runs on to its stall: many basins for the price of a
-few. Which basin is best depends on the scale: a start that leads at a quarter of the budget
-can end far above the one that leads at the budget (ell50: +19%) or below it (a U-Net with
-instance normalisation: −5%). So a single budget ε is searched twice: directly, and by
-continuation through `continuation` × ε (screened at the smallest) up to ε; the higher is
-reported and every start's numbers are kept. With a list of budgets the search continues from
-each budget's best r into the next (a budget curve). The paper's penalised search (mode
-'paper') runs once from its own r₀ and has no budget.
+random start that leads after a few steps kept its lead in our measurements, so the random
+starts are screened for `screen_steps` steps and only their leader runs on beside the ceiling's
+start (which leads early because it starts near the linear optimum, not because its basin is
+the best): many basins for the price of a few. Which basin is best depends on the scale: a
+start that leads at a quarter of the budget can end far above the one that leads at the budget
+(ell50: +19%) or below it (a U-Net with instance normalisation: −5%). So a single budget ε is
+searched twice: directly, and by continuation through `continuation` × ε (random starts
+screened at the smallest) up to ε; the higher is reported and every start's numbers are kept.
+With a list of budgets the search continues from each budget's best r into the next (a budget
+curve). The paper's penalised search (mode 'paper') runs once from its own r₀ and has no budget.
 """
 
 from __future__ import annotations
@@ -124,8 +125,10 @@ def search_worst_case(net, op, x: torch.Tensor, params: AttackParams, iterations
         if ramp:
             paths.append([*ramp, params.budget])
     ended = []
-    for plan in paths:
-        searches = _continuation(net, op, x, params, iterations, plan, starts, result, screen_steps,
+    for k, plan in enumerate(paths):
+        # the continuation looks for other basins than the direct search: random starts only
+        tries = starts if k == 0 else ([s for s in starts if s[0] != "ceiling"] or starts)
+        searches = _continuation(net, op, x, params, iterations, plan, tries, result, screen_steps,
                                  snapshot_at, roi, report, should_stop)
         if searches:
             ended.append(searches)
@@ -159,8 +162,9 @@ def _continuation(net, op, x, params: AttackParams, iterations: int, plan: list[
                 if not result.cancelled:
                     result.cancelled = _drive(search, min(screen_steps, iterations),
                                               f"{prefix}screening {k + 1}/{len(searches)}", report, should_stop)
-            ranked = sorted((s for _, s in searches), key=_objective, reverse=True)
-            kept, screened = ranked[:1], ranked[1:]
+            ceiling = [s for label, s in searches if label == "ceiling"]
+            ranked = sorted((s for label, s in searches if label != "ceiling"), key=_objective, reverse=True)
+            kept, screened = ceiling + ranked[:1], ranked[1:]
         else:
             kept = [s for _, s in searches]
         for k, search in enumerate(kept):

@@ -66,10 +66,11 @@ def test_the_default_search_finds_the_known_worst_direction_of_a_linear_network(
     assert n["perturbation_rel"] == pytest.approx(0.02, rel=1e-4)          # on the ball's surface
     assert n["adequacy"] == pytest.approx(1.0, abs=0.02) and not n["adequacy_warning"]
     starts = [(s["start"], s["budget"]) for s in n["restarts"]]
-    randoms = [(f"random (seed {k})", 0.02) for k in range(5)]
-    assert starts[:6] == [("ceiling", 0.02), *randoms]                      # directly at ε
-    assert [b for _, b in starts[6:12]] == pytest.approx([0.005] * 6)     # by continuation from ε/4
-    assert [s for s, _ in starts[12:]] == ["continued from 0.005", "continued from 0.01"]
+    randoms = [f"random (seed {k})" for k in range(5)]
+    assert starts[:6] == [("ceiling", 0.02)] + [(name, 0.02) for name in randoms]     # directly at ε
+    assert [s for s, _ in starts[6:11]] == randoms                                    # from ε/4 ...
+    assert [b for _, b in starts[6:11]] == pytest.approx([0.005] * 5)
+    assert starts[11:] == [("continued from 0.005", 0.02)]                            # ... grown to ε
 
 
 def test_a_random_start_alone_reaches_the_worst_direction_too(linear):
@@ -134,6 +135,16 @@ def test_every_start_is_screened_and_only_the_leader_runs_on():
     assert all(r.iterations == 3 for k, r in enumerate(records) if k != leader)
     assert records[leader].iterations > 3
     assert found.best.params.seed == leader and found.best.result_state.objective >= max(after_three)
+
+
+def test_the_ceilings_start_always_runs_on_beside_the_leading_random_start():
+    net, op, x = _small_case()
+    found = search_worst_case(net, op, x, AttackParams(), 12, restarts=3, screen_steps=2, continuation=(),
+                              ceiling_iterations=5)
+    records = found.starts
+    assert [r.start for r in records] == ["ceiling"] + [f"random (seed {k})" for k in range(3)]
+    assert records[0].stopped_by != "screened" and records[0].iterations > 2
+    assert sum(r.stopped_by != "screened" for r in records[1:]) == 1
 
 
 def test_without_screening_every_start_runs_to_its_end():

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import pathlib
-import shutil
 import sys
 
 import nibabel as nib

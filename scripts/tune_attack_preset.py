@@ -47,7 +47,7 @@ def main() -> None:
 
     from stabview.data import load_image_or_builtin
     from stabview.networks import zoo
-    from stabview.stability.params import AttackParams, paper_preset
+    from stabview.stability.params import paper_preset
 
     net = zoo.load(args.network)
     op = net.default_operator()

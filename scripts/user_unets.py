@@ -1,7 +1,7 @@
 """Users' networks as they come: two MRI U-Nets built from the layers common MRI libraries use,
 trained briefly (400 Adam steps by default), exported to TorchScript with a model card, then
 attacked through the command line with no attack flags (the budgeted default) — and, for
-comparison, with a 10× longer search and 8 restarts.
+comparison, with a 10× longer search and 8 restarts, every start run to its end.
 
 - `unet-in`: fastMRI-style blocks (3×3 conv, instance norm, leaky ReLU) ×2, max-pool down,
   transposed-conv up, zero padding; per-image normalisation of the input, undone on the output.
@@ -13,12 +13,14 @@ sampling (8 centre lines), trained on the shipped MNI template slices. Nothing i
 models, cards and results are written under --out.
 
     python scripts/user_unets.py --out docs/results/user-unets --steps 400 --threads 1
+    python scripts/user_unets.py --attack-only     # attack the models a previous run trained
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -128,12 +130,30 @@ def train(net: nn.Module, steps: int, seed: int) -> dict:
             "psnr_input": float(psnr(zf, held).mean())}
 
 
+def _train_and_save(name: str, net: nn.Module, steps: int, models: Path) -> dict:
+    """Train `net`, save it as TorchScript with its model card under `models`; the training numbers."""
+    numbers = train(net, steps, seed=0)
+    print(f"{name}: {numbers}", flush=True)
+    torch.jit.script(net.eval()).save(str(models / f"{name}.pt"))
+    card = {"name": name, "modality": "fourier", "image_shape": list(SHAPE), "mask": MASK, "rate": MASK["rate"],
+            "accepts_other_rates": True, "input_convention": "warm_start_channels",
+            "output_convention": "channels", "architecture": "custom",
+            "data": f"MNI template slices, {numbers['steps']} Adam steps ({numbers['minutes']:.1f} minutes)",
+            "psnr_network": numbers["psnr_network"], "psnr_input": numbers["psnr_input"]}
+    (models / f"{name}.json").write_text(json.dumps(card, indent=1))
+    return numbers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/results/user-unets")
     parser.add_argument("--steps", type=int, default=400, help="Adam steps of 4 images (default 400)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--image", default="brain")
+    parser.add_argument("--attack-only", action="store_true",
+                        help="reuse the models and cards a previous run wrote under --out/models (no training)")
+    parser.add_argument("--jobs", default="attack,attack-long",
+                        help="attack jobs to run (default both; the table is made from the result.json present)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}", flush=True)
@@ -142,17 +162,17 @@ def main() -> None:
     models.mkdir(parents=True, exist_ok=True)
     summary = {}
     for name, net in (("unet-in", UNetInstanceNorm()), ("unet-reflect", UNetReflect())):
-        numbers = train(net, args.steps, seed=0)
-        print(f"{name}: {numbers}", flush=True)
-        torch.jit.script(net.eval()).save(str(models / f"{name}.pt"))
-        card = {"name": name, "modality": "fourier", "image_shape": list(SHAPE), "mask": MASK, "rate": MASK["rate"],
-                "accepts_other_rates": True, "input_convention": "warm_start_channels",
-                "output_convention": "channels", "architecture": "custom",
-                "data": f"MNI template slices, {numbers['steps']} Adam steps ({numbers['minutes']:.1f} minutes)",
-                "psnr_network": numbers["psnr_network"], "psnr_input": numbers["psnr_input"]}
-        (models / f"{name}.json").write_text(json.dumps(card, indent=1))
-        runs = {"attack": [], "attack-long": ["--iterations", "1000", "--restarts", "8"]}
+        if args.attack_only:
+            card = json.loads((models / f"{name}.json").read_text())
+            steps = re.search(r"(\d+) Adam steps", card["data"])
+            numbers = {"steps": int(steps.group(1)) if steps else args.steps, "psnr_network": card["psnr_network"],
+                       "psnr_input": card["psnr_input"]}
+        else:
+            numbers = _train_and_save(name, net, args.steps, models)
+        runs = {"attack": [], "attack-long": ["--iterations", "1000", "--restarts", "8", "--screen-steps", "0"]}
         for job, extra in runs.items():
+            if job not in args.jobs.split(","):
+                continue
             argv = [sys.executable, "-m", "stabview", "attack", "--network", str(models / f"{name}.pt"),
                     "--image", args.image, "--threads", str(args.threads), "--out", str(out / name / job), *extra]
             print("$ " + " ".join(argv[1:]), flush=True)
@@ -162,7 +182,8 @@ def main() -> None:
     lines = ["# Users' U-Nets under the default attack", "",
              "Made by `python scripts/user_unets.py`: two U-Nets built from the layers common MRI libraries "
              "use, trained briefly, exported to TorchScript and attacked with `stabview attack --network "
-             "MODEL.pt --image brain` (no attack flags), then with `--iterations 1000 --restarts 8`.", "",
+             "MODEL.pt --image brain` (no attack flags), then with `--iterations 1000 --restarts 8 "
+             "--screen-steps 0` (every start run to its end).", "",
              "| network | training | PSNR (zero-filled) | ‖r‖/‖x‖ | change | ceiling | adequacy | stopped by | "
              "longer search's change | default ÷ longer |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name, s in summary.items():

@@ -4,8 +4,9 @@ For each zoo network: `stabview attack` with no attack flags (the budgeted defau
 same with a budget curve (ε = 0.5%, 1%, 2%, 5%), the paper's search with the card's preset
 (`--preset card`, or `paper` without one), `stabview details` with a heart and with text, and
 `stabview samples` for networks that take other rates. Where the default search reaches less than
-60% of the ceiling, a 10× longer search with 8 restarts (`attack-long`) says how far from the
-best it found the default is. Results land in `--out/NAME/...`; the table of headline numbers is
+60% of the ceiling, a 10× longer search with 8 restarts, every start run to its end
+(`attack-long`: `--iterations 1000 --restarts 8 --screen-steps 0`), says how far from the best it
+found the default is. Results land in `--out/NAME/...`; the table of headline numbers is
 written to `--out/README.md`.
 
     python scripts/zoo_report.py --out docs/results --threads 1
@@ -26,6 +27,8 @@ RADON_IMAGES = {"ell50": "ellipses:9001", "med50": "brain:5"}
 BUDGETS = (0.005, 0.01, 0.02, 0.05)
 #: the issue's bar for the default search: this share of a converged ceiling
 ADEQUATE = 0.6
+#: the search the default is compared with where it falls short of that bar
+LONG_SEARCH = ("--iterations", "1000", "--restarts", "8", "--screen-steps", "0")
 README = Path(__file__).resolve().parents[1] / "README.md"
 FINDINGS_START, FINDINGS_END = "<!-- zoo-findings: made by scripts/zoo_report.py -->", "<!-- /zoo-findings -->"
 
@@ -77,8 +80,7 @@ def main() -> None:
         if card.accepts_other_rates:
             jobs["samples"] = ["samples", "--network", name, "--images", f"{image},brain:7" if card.modality != "radon"
                                else f"{image},ellipses:9002"]
-        jobs["attack-long"] = ["attack", "--network", name, "--image", image, "--iterations", "1000",
-                               "--restarts", "8"]
+        jobs["attack-long"] = ["attack", "--network", name, "--image", image, *LONG_SEARCH]
         for job, argv in jobs.items():
             if args.jobs and job not in args.jobs.split(","):
                 continue
@@ -157,7 +159,8 @@ def write_table(out: Path, names: list[str]) -> None:
              "(the arrays.npz and PDF files it also writes are not kept in the repository).", "",
              "## Test 1: worst-case perturbations", "",
              "`stabview attack` with no attack flags: the budgeted search, ‖r‖ ≤ 2% of ‖x‖, started along "
-             "the top singular direction of the linearised network and from 2 random points. The gain is "
+             "the top singular direction of the linearised network and from 5 random points, each screened for "
+             "6 steps and the leader run on, at 2% and again by continuation from 0.5%. The gain is "
              "the network's change ÷ ‖r‖/‖x‖; the ceiling is the linearised gain at x (top singular value "
              "of r ↦ f(A(x + r)) by power iteration): to first order no perturbation moves the network by "
              "more than ceiling × ‖r‖/‖x‖. Adequacy is gain ÷ ceiling. Random noise: the network's change "
@@ -182,7 +185,7 @@ def write_table(out: Path, names: list[str]) -> None:
     longer = [(n, d, lg) for n, d, lg in longer if d and lg]
     if longer:
         lines += ["", f"Where the default reached less than {ADEQUATE:.0%} of the ceiling, a 10× longer search "
-                      "with 8 restarts (`attack-long`) at the same budget:", "",
+                      "with 8 restarts, every start run to its end (`attack-long`), at the same budget:", "",
                   "| network | default change | longer search's change | default ÷ longer |", "|---|---|---|---|"]
         for name, d, lg in longer:
             lines.append(f"| {name} | {pct(d['network_change_rel'])} | {pct(lg['network_change_rel'])} | "

@@ -61,9 +61,23 @@ def test_the_default_attack_is_budgeted_and_needs_no_flags(model, tmp_path):
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["mode"] == "budgeted" and result["budget"] == 0.02
     assert abs(result["perturbation_rel"] - 0.02) < 1e-5           # never beyond the budget
-    assert [s["start"] for s in result["restarts"]] == ["ceiling", "random (seed 0)", "random (seed 1)"]
+    direct = [s for s in result["restarts"] if s["budget"] == 0.02][:6]
+    assert [s["start"] for s in direct] == ["ceiling"] + [f"random (seed {k})" for k in range(5)]
+    assert [s["stopped_by"] != "screened" for s in direct].count(True) == 2   # the ceiling's and the leader
     assert result["adequacy"] == result["achieved_gain"] / result["linear_gain"]
     assert result["stopped_by"] in ("stalled", "iterations")
+
+
+def test_stall_tolerance_and_screening_are_flags_of_the_budgeted_search(model, tmp_path):
+    code = main(["attack", "--network", str(model), "--image", "brain:3", "--iterations", "3",
+                 "--gain-iterations", "0", "--restarts", "2", "--screen-steps", "0", "--stall-tolerance", "0.25",
+                 "--noise-draws", "1", "--no-baseline", "--threads", "1", "--out", str(tmp_path)])
+    assert code == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["params"]["stall_tolerance"] == 0.25
+    starts = result["restarts"]
+    assert all(s["stopped_by"] != "screened" for s in starts)
+    assert [s["iterations"] for s in starts if s["budget"] == 0.02][:2] == [3, 3]
 
 
 def test_a_budget_curve_writes_its_points_and_figure(model, tmp_path):
@@ -114,6 +128,9 @@ def test_samples_sweeps_rates_with_the_trained_rate_marked(model, tmp_path):
     (["attack", "--network", "MODEL", "--preset", "paper", "--momentum", "1.5", "--iterations", "1"], "momentum"),
     (["attack", "--network", "MODEL", "--lam", "0.1"], "--preset paper"),
     (["attack", "--network", "MODEL", "--budget", "-0.1"], "budget"),
+    (["attack", "--network", "MODEL", "--stall-tolerance", "1.5"], "stall_tolerance"),
+    (["attack", "--network", "MODEL", "--preset", "paper", "--stall-tolerance", "0.1"], "--stall-tolerance"),
+    (["attack", "--network", "MODEL", "--screen-steps", "-1"], "--screen-steps"),
     (["attack", "--network", "MODEL", "--preset", "card"], "no tuned attack preset"),
     (["attack", "--network", "MODEL", "--image", "missing.png"], "missing.png"),
     (["samples", "--network", "MODEL", "--rates", "0.2,abc"], "comma-separated"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import StabviewError
+from ..stability.params import CONTINUATION, DEFAULT_RESTARTS, SCREEN_STEPS, AttackParams
 from .common import apply_runtime, output_dir, output_files, say
 from .experiment_flags import add_network_flags, baseline_for, load_setup
 from .progress import ProgressBar
@@ -37,7 +38,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("--budgets", type=_budgets, default=None,
                    help="comma-separated budgets for a budget curve, each continued from the last "
                         "(e.g. 0.005,0.01,0.02,0.05)")
-    p.add_argument("--restarts", type=int, default=2, help="random starts besides the ceiling's (default 2)")
+    p.add_argument("--restarts", type=int, default=DEFAULT_RESTARTS,
+                   help=f"random starts besides the ceiling's (default {DEFAULT_RESTARTS})")
+    p.add_argument("--screen-steps", type=int, default=SCREEN_STEPS,
+                   help=f"steps every start gets before only the leading one runs on (default {SCREEN_STEPS}; "
+                        "0: every start runs to its end)")
+    p.add_argument("--stall-tolerance", type=float, default=None,
+                   help=f"a start ends when its objective rose by less than this share over "
+                        f"{AttackParams.stall_window} steps (default {AttackParams.stall_tolerance:g}; 0: only "
+                        "when it stops rising)")
     p.add_argument("--iterations", type=int, default=None,
                    help=f"most steps per start (default {DEFAULT_ITERATIONS}; a start ends earlier when "
                         "it stalls; paper mode: the preset's)")
@@ -63,14 +72,15 @@ def add_parser(subparsers) -> None:
 
 def resolve_params(args, net):
     """(params, iterations, snapshots): budgeted unless --preset, overridden by every flag given."""
-    from ..stability.params import AttackParams, paper_preset
+    from ..stability.params import paper_preset
     paper_flags = [f for f, _, _ in PAPER_FLAGS if getattr(args, f.replace("-", "_")) is not None]
     if args.preset is None and (paper_flags or args.method):
         raise StabviewError(f"--{(paper_flags or ['method'])[0]} belongs to the paper's search: add "
                             "--preset paper (or --preset card), or leave it out for the budgeted search")
-    if args.preset is not None and (args.budget is not None or args.budgets):
-        raise StabviewError("--budget/--budgets belong to the budgeted search, not to --preset "
-                            f"{args.preset}: leave one of them out")
+    if args.preset is not None and (args.budget is not None or args.budgets
+                                    or args.stall_tolerance is not None):
+        raise StabviewError("--budget/--budgets/--stall-tolerance belong to the budgeted search, not to "
+                            f"--preset {args.preset}: leave one of them out")
     iterations = DEFAULT_ITERATIONS
     if args.preset is None:
         base = AttackParams().to_dict()
@@ -93,7 +103,7 @@ def resolve_params(args, net):
     if iterations < 1:
         raise StabviewError(f"--iterations must be ≥ 1, got {iterations}")
     changes = {("init_scale" if f == "init-scale" else f): getattr(args, f.replace("-", "_")) for f in paper_flags}
-    for key in ("target", "domain", "method", "gradient", "budget"):
+    for key in ("target", "domain", "method", "gradient", "budget", "stall_tolerance"):
         if getattr(args, key) is not None:
             changes[key] = getattr(args, key)
     if args.budgets:
@@ -114,12 +124,14 @@ def resolve_params(args, net):
     return params, iterations, snaps
 
 
-def describe(params, iterations: int, restarts: int, budgets) -> str:
+def describe(params, iterations: int, restarts: int, budgets, screen_steps: int = 0) -> str:
     """One line saying which search runs."""
     if params.budgeted:
         size = ("budgets " + ", ".join(f"{b:.3g}" for b in budgets)) if budgets else f"budget ε = {params.budget:g}"
-        return (f"budgeted search, {size} ({params.domain} domain), ceiling start + {restarts} random, "
-                f"≤ {iterations} steps each")
+        screening = f", the leader after {screen_steps} steps runs on" if screen_steps and restarts else ""
+        path = "" if budgets else f", directly and by continuation from {min(CONTINUATION):g} ε"
+        return (f"budgeted search, {size} ({params.domain} domain), ceiling start + {restarts} random"
+                f"{screening}{path}, ≤ {iterations} steps each")
     return (f"paper's search for {iterations} iterations: λ={params.lam:g} γ={params.momentum:g} "
             f"η={params.lr:g} τ={params.init_scale:g} p={params.target}")
 
@@ -132,10 +144,10 @@ def run(args) -> int:
     out = output_dir(args.out)
     net, op, x = load_setup(args, device)
     params, iterations, snaps = resolve_params(args, net)
-    if args.restarts < 0 or args.noise_draws < 1:
-        raise StabviewError("--restarts must be ≥ 0 and --noise-draws ≥ 1")
+    if args.restarts < 0 or args.noise_draws < 1 or args.screen_steps < 0:
+        raise StabviewError("--restarts and --screen-steps must be ≥ 0 and --noise-draws ≥ 1")
     say(f"attacking {net.card.name} on {args.image} ({op.modality}, {op.rate:.1%} sampling): "
-        + describe(params, iterations, args.restarts, args.budgets))
+        + describe(params, iterations, args.restarts, args.budgets, args.screen_steps))
     bar = ProgressBar("attack")
     last = {}
 
@@ -155,7 +167,8 @@ def run(args) -> int:
 
     # Ctrl-C ends the search; what was found so far is still reconstructed and written
     outcome = run_attack(net, op, x, params, iterations, baseline=baseline_for(args), snapshot_at=snaps,
-                         restarts=args.restarts, budgets=args.budgets, noise_draws=args.noise_draws,
+                         restarts=args.restarts, budgets=args.budgets, screen_steps=args.screen_steps,
+                         noise_draws=args.noise_draws,
                          gain_iterations=max(0, args.gain_iterations), progress=progress,
                          on_search_done=search_done)
     report(outcome, params)
@@ -191,7 +204,7 @@ def report(outcome, params) -> None:
             f"adequacy {n['adequacy']:.0%}" + ("" if n["linear_gain_converged"] else " (ceiling not converged)"))
     if n.get("adequacy_warning"):
         say(f"warning: the search reached only {n['adequacy']:.0%} of the linearised ceiling; a larger "
-            "change may exist: add --restarts or --iterations")
+            "change may exist: add --restarts, or lower --stall-tolerance so that each start runs longer")
     if n.get("stopped_by") == "diverged":
         say(f"warning: the paper's search diverged (‖r‖ passed {params.divergence_limit:.0%} of ‖x‖ or "
             f"became non-finite) with λ={params.lam:g}, η={params.lr:g}: the numbers are of the last r "

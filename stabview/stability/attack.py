@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from . import metrics
-from .params import AttackParams
+from .params import CONTINUATION, DEFAULT_RESTARTS, SCREEN_STEPS, AttackParams
 from .perturbation import PerturbationSearch, Snapshot
 from .worst_case import ProgressCallback, WorstCase, search_worst_case
 
@@ -65,7 +65,9 @@ def noise_control(search: PerturbationSearch, r: torch.Tensor, draws: int = 8, s
 
 
 def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, *,
-               baseline: Reconstructor | None = None, restarts: int = 2, budgets: list[float] | None = None,
+               baseline: Reconstructor | None = None, restarts: int = DEFAULT_RESTARTS,
+               budgets: list[float] | None = None, screen_steps: int = SCREEN_STEPS,
+               continuation: tuple[float, ...] = CONTINUATION,
                noise_draws: int = 8, gain_iterations: int = 30, ceiling_start: bool = True,
                snapshot_at: tuple[int, ...] = (),
                roi: torch.Tensor | None = None, progress: ProgressCallback | None = None, should_stop=None,
@@ -77,6 +79,7 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
     it found so far. `gain_iterations` > 0 measures the linearised ceiling (image domain).
     """
     found = search_worst_case(net, op, x, params, iterations, restarts=restarts, budgets=budgets,
+                              screen_steps=screen_steps, continuation=continuation,
                               ceiling_iterations=gain_iterations, ceiling_start=ceiling_start, roi=roi,
                               snapshot_at=snapshot_at,
                               progress=progress, should_stop=should_stop)

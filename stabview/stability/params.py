@@ -17,6 +17,13 @@ DOMAINS = ("image", "measurement")
 METHODS = ("heavy-ball", "nesterov")
 GRADIENTS = ("auto", "adjoint", "fbp")
 
+#: the default worst-case search (`worst_case.search_worst_case`): random starts besides the
+#: ceiling's, steps every random start gets before only their leader runs on, and the shares of
+#: a single budget that its continuation passes through
+DEFAULT_RESTARTS = 5
+SCREEN_STEPS = 6
+CONTINUATION = (0.25,)
+
 
 class BadParameter(StabviewError, ValueError):
     """An attack parameter outside the range where the search means anything."""

@@ -1,5 +1,6 @@
-"""The default test 1 search: budgeted, started from the ceiling, with restarts and budget curves;
-and the paper's search, which now stops and says so when it diverges."""
+"""The default test 1 search: budgeted, started from the ceiling and random points, every start
+screened and only the leader run on, a single budget searched directly and by continuation, budget
+curves; and the paper's search, which now stops and says so when it diverges."""
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from stabview.operators import FourierOperator, MaskSpec
 from stabview.stability.attack import run_attack
 from stabview.stability.params import AttackParams
 from stabview.stability.perturbation import PerturbationSearch
+from stabview.stability.worst_case import search_worst_case
 
 from .small_networks import ResidualCNN
 
@@ -63,7 +65,12 @@ def test_the_default_search_finds_the_known_worst_direction_of_a_linear_network(
     assert n["achieved_gain"] == pytest.approx(exact_gain, rel=0.01)
     assert n["perturbation_rel"] == pytest.approx(0.02, rel=1e-4)          # on the ball's surface
     assert n["adequacy"] == pytest.approx(1.0, abs=0.02) and not n["adequacy_warning"]
-    assert [s["start"] for s in n["restarts"]][0] == "ceiling" and len(n["restarts"]) == 3
+    starts = [(s["start"], s["budget"]) for s in n["restarts"]]
+    randoms = [f"random (seed {k})" for k in range(5)]
+    assert starts[:6] == [("ceiling", 0.02)] + [(name, 0.02) for name in randoms]     # directly at ε
+    assert [s for s, _ in starts[6:11]] == randoms                                    # from ε/4 ...
+    assert [b for _, b in starts[6:11]] == pytest.approx([0.005] * 5)
+    assert starts[11:] == [("continued from 0.005", 0.02)]                            # ... grown to ε
 
 
 def test_a_random_start_alone_reaches_the_worst_direction_too(linear):
@@ -90,7 +97,7 @@ def test_budget_curves_continue_from_budget_to_budget():
     op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.3))
     x = torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(0))
     budgets = [0.005, 0.01, 0.02]
-    outcome = run_attack(ResidualCNN(), op, x, AttackParams(), 20, budgets=budgets,
+    outcome = run_attack(ResidualCNN(), op, x, AttackParams(), 20, budgets=budgets, restarts=2,
                          baseline=lambda y, op: op.warm_start(y), gain_iterations=10, noise_draws=3)
     curve = outcome.curve
     assert [p["budget"] for p in curve] == budgets
@@ -104,6 +111,67 @@ def test_budget_curves_continue_from_budget_to_budget():
     assert starts[:3] == ["ceiling", "random (seed 0)", "random (seed 1)"]
     assert starts[3:] == ["continued from 0.005", "continued from 0.01"]
     assert [s["label"] for s in outcome.snapshots] == ["ε = 0.005", "ε = 0.01", "ε = 0.02"]
+
+
+def _small_case():
+    op = FourierOperator.from_spec((32, 32), MaskSpec("cartesian", 0.3))
+    return ResidualCNN(), op, torch.rand(1, 32, 32, generator=torch.Generator().manual_seed(0))
+
+
+def test_every_start_is_screened_and_only_the_leader_runs_on():
+    net, op, x = _small_case()
+    found = search_worst_case(net, op, x, AttackParams(), 20, restarts=4, screen_steps=3, continuation=(),
+                              ceiling_iterations=0)
+    # each start alone, for the screening's 3 steps: the one with the highest objective leads
+    after_three = []
+    for seed in range(4):
+        alone = PerturbationSearch(net, op, x, AttackParams(seed=seed))
+        list(alone.run(3))
+        after_three.append(alone.result_state.objective)
+    leader = int(np.argmax(after_three))
+    records = found.starts
+    assert [r.start for r in records] == [f"random (seed {k})" for k in range(4)]
+    assert [r.stopped_by == "screened" for r in records] == [k != leader for k in range(4)]
+    assert all(r.iterations == 3 for k, r in enumerate(records) if k != leader)
+    assert records[leader].iterations > 3
+    assert found.best.params.seed == leader and found.best.result_state.objective >= max(after_three)
+
+
+def test_the_ceilings_start_always_runs_on_beside_the_leading_random_start():
+    net, op, x = _small_case()
+    found = search_worst_case(net, op, x, AttackParams(), 12, restarts=3, screen_steps=2, continuation=(),
+                              ceiling_iterations=5)
+    records = found.starts
+    assert [r.start for r in records] == ["ceiling"] + [f"random (seed {k})" for k in range(3)]
+    assert records[0].stopped_by != "screened" and records[0].iterations > 2
+    assert sum(r.stopped_by != "screened" for r in records[1:]) == 1
+
+
+def test_without_screening_every_start_runs_to_its_end():
+    net, op, x = _small_case()
+    found = search_worst_case(net, op, x, AttackParams(), 12, restarts=3, screen_steps=0, continuation=(),
+                              ceiling_iterations=0)
+    assert [r.stopped_by for r in found.starts] == ["iterations"] * 3
+    assert [r.iterations for r in found.starts] == [12] * 3
+
+
+def test_a_single_budget_is_searched_directly_and_by_continuation_and_the_higher_is_reported():
+    net, op, x = _small_case()
+    found = search_worst_case(net, op, x, AttackParams(budget=0.02), 15, restarts=2, screen_steps=2,
+                              continuation=(0.25, 0.5), ceiling_iterations=0)
+    records = [(r.start, r.budget) for r in found.starts]
+    assert [s for s, _ in records] == ["random (seed 0)", "random (seed 1)"] * 2 + [
+        "continued from 0.005", "continued from 0.01"]
+    assert [b for _, b in records] == pytest.approx([0.02, 0.02, 0.005, 0.005, 0.01, 0.02])
+    ends = [r for r in found.starts if r.budget == pytest.approx(0.02) and r.stopped_by != "screened"]
+    assert len(ends) == 2 and len(found.searches) == 1
+    reported = found.best.result_state
+    assert reported.network_change_rel == max(r.network_change_rel for r in ends)
+    assert reported.perturbation_rel == pytest.approx(0.02, rel=1e-4)
+    # the continuation ends where its last budget's search started: the ramp's best r, grown to ε
+    ramp = search_worst_case(net, op, x, AttackParams(budget=0.02), 15, restarts=2, screen_steps=2,
+                             budgets=[0.005, 0.01, 0.02], ceiling_iterations=0)
+    assert ramp.best.result_state.network_change_rel == pytest.approx(ends[1].network_change_rel, rel=1e-6)
 
 
 class Exploding(torch.nn.Module):

@@ -54,3 +54,18 @@ def test_overlay_follows_the_sampling_and_switches_off(window, qtbot):
     window.actions["nullspace"].setChecked(False)
     wait_idle(qtbot, window)
     assert window.nullspace.numbers is None and not window.nullspace.items["network"].isVisible()
+
+
+def test_the_baselines_split_joins_once_its_image_is_shown(window, qtbot):
+    window.nullspace.checkbox.setChecked(True)       # the box beside the levels bar
+    assert window.actions["nullspace"].isChecked()
+    qtbot.waitUntil(lambda: overlay_ready(window) and "baseline" in window.nullspace.numbers, timeout=60000)
+    wb = window.workbench
+    shown = torch.as_tensor(window.view_feed.raw["baseline_clean"])
+    engine = nullspace_test({"baseline": lambda y, o: shown[None]}, wb.op, wb.image()[None]).numbers()
+    numbers = window.nullspace.numbers["baseline"]
+    assert numbers["null_space_error_rel"] == pytest.approx(engine["null_space_error_rel"]["baseline"]["clean"],
+                                                            rel=1e-4, abs=1e-7)
+    assert numbers["range_error_rel"] == pytest.approx(engine["range_error_rel"]["baseline"]["clean"],
+                                                       rel=1e-4, abs=1e-7)
+    assert window.nullspace.items["baseline"].isVisible()

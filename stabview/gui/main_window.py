@@ -276,11 +276,12 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
 
     def reset_attack(self) -> bool:
         """Attack ▸ Reset: forget the search, undoably (Edit ▸ Undo brings it back)."""
-        self.target.reset()
-        if self.attack.search is None:
+        if self.attack.search is None and "target" not in self.model.results:
+            self.target.reset()
             self.attack.reset()
             return False
-        self.model.record("reset the attack")
+        self.model.record("reset the attack")       # takes the search and the targeted images away
+        self.target.reset()
         return True
 
     def _attack_state(self, state: str) -> None:

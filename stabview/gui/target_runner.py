@@ -44,6 +44,8 @@ class TargetRunner(QObject):
         self._generation = -1
         for signal in (workbench.imageChanged, workbench.samplingChanged, workbench.networkChanged):
             signal.connect(self._setup_changed)
+        # the images go with each state of the history, as the model's results do (undo shows them)
+        workbench.model.keep("target", self._take, self._give, after_events=True)
 
     @property
     def busy(self) -> bool:
@@ -100,23 +102,38 @@ class TargetRunner(QObject):
 
     def reset(self) -> None:
         """Forget the targeted result (a running search is dropped when it ends)."""
-        if self.job is not None:
-            self._generation = -1
-            self.job.cancel()
+        self._drop_job()
         self._forget()
-
-    def _forget(self) -> None:
-        self.images, self.history = {}, []
         if "target" in self.workbench.model.results:
             self.workbench.model.set_result("target", None)
-        self.cleared.emit()
+
+    def _drop_job(self) -> None:
+        if self.job is not None:
+            self._generation = -1           # its result belongs to a state that is gone
+            self.job.cancel()
+
+    def _forget(self) -> None:
+        had = bool(self.images or self.history)
+        self.images, self.history = {}, []
+        if had:
+            self.cleared.emit()
 
     def _setup_changed(self) -> None:
-        if self.job is not None:
-            self._generation = -1           # its result belongs to the old setup
-            self.job.cancel()
-        if self.images or "target" in self.workbench.model.results:
-            self._forget()
+        """Another network, image, details or sampling: the model drops the result, the views go."""
+        self._drop_job()
+        self._forget()
+
+    def _take(self) -> dict | None:
+        """For the history: the shown search's images (a running search is dropped)."""
+        self._drop_job()
+        kept = {"images": self.images, "history": self.history} if self.images else None
+        self._forget()
+        return kept
+
+    def _give(self, kept: dict | None) -> None:
+        if kept and not self.busy and "target" in self.workbench.model.results:
+            self.images, self.history = kept["images"], kept["history"]
+            self.shown.emit(self.images)
 
     # --- GUI side -------------------------------------------------------------------------------
     def _progress(self, state: dict) -> None:

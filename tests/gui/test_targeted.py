@@ -59,9 +59,14 @@ def test_false_feature_runs_the_engines_search_and_stores_its_result(window, qtb
     np.testing.assert_allclose(window.viewers.image_of("x_plus_r"), np.abs(images["input"]), rtol=1e-5)
     assert float(np.linalg.norm(images["r"])) / float(np.linalg.norm(images["x"])) == \
         pytest.approx(result["perturbation_rel"], rel=1e-4)
-    # Reset forgets it
+    # Reset forgets it; Undo brings the result and its views back
     panel.buttons["reset"].click()
     assert "target" not in window.model.results and window.viewers.image_of("r") is None
+    assert not panel.targeted.label.isVisible()
+    assert window.undo()
+    assert window.model.results["target"]["perturbation_rel"] == result["perturbation_rel"]
+    np.testing.assert_allclose(window.viewers.image_of("r"), np.abs(images["r"]), rtol=1e-5)
+    assert panel.targeted.label.isVisible()
 
 
 def test_pause_ends_a_missing_feature_search_early_and_judges_the_best_r(window, qtbot):
@@ -88,3 +93,19 @@ def test_a_new_detail_drops_a_running_search(window, qtbot):
     window.details_panel.stamp_at(8, 8)
     wait_idle(qtbot, window, timeout=30000)
     assert "target" not in window.model.results and not window.target.images
+
+
+def test_a_session_keeps_the_targeted_result(window, make_window, tmp_path, qtbot):
+    window.details_panel.stamp_at(16, 16)
+    panel = choose(window, "false feature", iterations=2)
+    assert panel.run()
+    qtbot.waitUntil(lambda: "target" in window.model.results, timeout=30000)
+    wait_idle(qtbot, window)
+    path = window.save_session(str(tmp_path / "target.json"))
+    other = make_window()
+    assert other.open_session(path)
+    qtbot.waitUntil(lambda: other.workbench.net is not None and not other.workbench.canvas.is_empty, timeout=20000)
+    wait_idle(qtbot, other)
+    assert other.model.results["target"]["perturbation_rel"] == window.model.results["target"]["perturbation_rel"]
+    assert other.model.results["target"]["verdicts"] == window.model.results["target"]["verdicts"]
+    assert other.attack_panel.targeted.label.isVisibleTo(other.attack_panel)      # the result is shown

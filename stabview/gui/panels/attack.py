@@ -248,7 +248,6 @@ class AttackPanel(QWidget):
         self.budgeted_box.setVisible(mode != "paper")
         self.budgeted_box.layout().setRowVisible(self.restarts, not targeted)
         self.paper_box.setVisible(mode == "paper")
-        self.targeted.label.setVisible(targeted and bool(self.targeted.label.text()))
         if targeted:
             self.targeted.check()
         elif self.problem.text() == NO_DETAIL:

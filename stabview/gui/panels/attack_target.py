@@ -49,6 +49,7 @@ class TargetControls(QObject):
         target.failed.connect(panel.problem.show_problem)
         target.cleared.connect(self._cleared)
         panel.workbench.imageChanged.connect(self.check)
+        panel.workbench.model.events.results.connect(self._results_changed)
 
     @staticmethod
     def is_targeted(mode: str) -> bool:
@@ -113,13 +114,16 @@ class TargetControls(QObject):
             return
         self._show_history(self.target.history)
         self.panel.progress.setText(f"targeted search: {result['iterations_run']} steps ({result['stopped_by']})")
-        self.label.setText(result_text(result))
-        self.label.show()
+
+    def _results_changed(self, results: dict) -> None:
+        """The model's targeted result (a new one, or one brought back by undo or a session)."""
+        result = results.get("target")
+        self.label.setText(result_text(result) if result else "")
+        self.label.setVisible(bool(result))
 
     def _cleared(self) -> None:
         if self.target.busy:
             return
         self._clear_curves()
-        self.label.hide()
         if self.is_targeted(self.panel.mode()):
             self.panel.progress.setText("not started")

@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy
 
 from ..stability.nullspace import Cancelled, NullSpaceProjector, split_errors
 from .workers import Job, JobRunner
@@ -62,6 +62,9 @@ class NullSpaceOverlay(QObject):
         self.checkbox.setStatusTip("Overlay the part of each reconstruction's error that lies in the null space "
                                    "of A (what the measurements cannot see), in red")
         self.label = QLabel("")
+        # the numbers never widen the window: the label takes the room the levels bar has left
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(40)
         self.label.setStatusTip("‖P_N(x̂ − x)‖/‖x‖ and ‖P_R(x̂ − x)‖/‖x‖ of the network and the baseline")
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -171,6 +174,7 @@ class NullSpaceOverlay(QObject):
         parts = [f"{name}: P_N {self.numbers[name]['null_space_error_rel']:.2%}, "
                  f"P_R {self.numbers[name]['range_error_rel']:.2%}" for name in VIEWS if name in self.numbers]
         self.label.setText("  ·  ".join(parts))
+        self.label.setToolTip(self.label.text())
         self.changed.emit(self.numbers)
 
     def _failed(self, message: str) -> None:

@@ -16,9 +16,12 @@ def overlay_ready(window):
 
 def test_overlay_numbers_equal_the_engines(window, qtbot):
     torch.set_num_threads(1)
+    window.resize(1280, 800)
     window.actions["nullspace"].setChecked(True)
     assert window.nullspace.checkbox.isChecked()
     qtbot.waitUntil(lambda: overlay_ready(window), timeout=20000)
+    qtbot.wait(50)
+    assert window.width() == 1280                  # the numbers beside the levels bar never widen it
     wb = window.workbench
     net, op, x = wb.net, wb.op, wb.image()
     outcome = nullspace_test({"network": lambda y, o: net(y, o)}, op, x[None])

@@ -97,6 +97,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.target.failed.connect(lambda text: self.show_error("attack", text))
         self.nullspace.checkbox.toggled.connect(self.actions["nullspace"].setChecked)
         self.attack.stateChanged.connect(self._attack_state)
+        self.target.busyChanged.connect(self._target_busy)
         self.workbench.networkChanged.connect(self._title)
         self.model.events.history.connect(self._history_changed)
         self.model.events.modified.connect(self._title)
@@ -301,6 +302,14 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
                 "idle": ""}[state]
         self.status.message(text, 0 if running else MESSAGE_MS)    # while it runs, it says so
 
+    def _target_busy(self, busy: bool) -> None:
+        """A targeted search runs in the attack's thread: Pause / Stop end it, Run / Step wait."""
+        running = busy or self.attack.state == "running"
+        for key in ("run", "step"):
+            self.actions[key].setEnabled(not running)
+        for key in ("pause", "stop"):
+            self.actions[key].setEnabled(running)
+
     # --- preferences, theme, help ------------------------------------------------------------------
     def preferences_dialog(self) -> None:
         dialog = PreferencesDialog(self.settings, self)
@@ -378,6 +387,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         self.view_feed.stop()
+        self.target.stop()
         for runner in self.runners():
             runner.shutdown()
         self._autosave.stop()

@@ -10,6 +10,8 @@ result.json) goes into the model as `results["target"]`; its images go to the vi
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
@@ -28,6 +30,7 @@ NO_DETAIL = ("a targeted attack needs a detail as its target: stamp or draw one 
 class TargetRunner(QObject):
     """Runs one targeted search at a time in `attack.runner`; `shown(images)` hands its images to the views."""
 
+    busyChanged = Signal(bool)      # a targeted search started (True) or ended (False)
     progressed = Signal(object)     # TargetState.to_dict() of the latest step
     finished = Signal(object)       # the result (dict), or None when it was dropped (setup changed)
     shown = Signal(object)          # images {name: (H, W) numpy} of the finished search
@@ -42,6 +45,7 @@ class TargetRunner(QObject):
         self.images: dict[str, np.ndarray] = {}
         self.history: list[dict] = []
         self._generation = -1
+        self._dropped = threading.Event()
         for signal in (workbench.imageChanged, workbench.samplingChanged, workbench.networkChanged):
             signal.connect(self._setup_changed)
         # the images go with each state of the history, as the model's results do (undo shows them)
@@ -77,12 +81,14 @@ class TargetRunner(QObject):
                  "operator": op.describe(), "detail": {"operations": wb.canvas.to_dict()["operations"]},
                  "seed": settings.seed}
         self._generation = wb.generation
+        dropped = self._dropped = threading.Event()
 
         def work(job: Job):
             def progress(state, total):
                 job.publish(state.to_dict())
-            # the search stops on Pause; the baseline's solve on the same r is not cut short
-            outcome = run_targeted(net, op, x, d, settings, baseline=baseline_reconstructor(),
+            # Pause stops the search and the best r is judged; the baseline's solve on that r
+            # stops only when the result is dropped (the setup changed, Reset, the window closes)
+            outcome = run_targeted(net, op, x, d, settings, baseline=baseline_reconstructor(should_stop=dropped.is_set),
                                    progress=progress, should_stop=job.cancelled)
             images = {k: v.detach().cpu().numpy().copy() for k, v in outcome.images.items()}
             return {**about, **outcome.to_dict(), "versions": versions()}, images
@@ -93,6 +99,7 @@ class TargetRunner(QObject):
         if not self.runner.submit(job):
             return False
         self.job = job
+        self.busyChanged.emit(True)
         return True
 
     def cancel(self) -> None:
@@ -107,9 +114,14 @@ class TargetRunner(QObject):
         if "target" in self.workbench.model.results:
             self.workbench.model.set_result("target", None)
 
+    def stop(self) -> None:
+        """Drop a running search at once, its baseline solve included (the window is closing)."""
+        self._drop_job()
+
     def _drop_job(self) -> None:
         if self.job is not None:
             self._generation = -1           # its result belongs to a state that is gone
+            self._dropped.set()
             self.job.cancel()
 
     def _forget(self) -> None:
@@ -143,6 +155,7 @@ class TargetRunner(QObject):
 
     def _done(self, value) -> None:
         self.job = None
+        self.busyChanged.emit(False)
         if self._generation != self.workbench.generation:
             self.finished.emit(None)
             return
@@ -156,5 +169,6 @@ class TargetRunner(QObject):
 
     def _failed(self, message: str) -> None:
         self.job = None
+        self.busyChanged.emit(False)
         self.failed.emit(message)
         self.finished.emit(None)

@@ -74,15 +74,16 @@ def test_pause_ends_a_missing_feature_search_early_and_judges_the_best_r(window,
     panel = choose(window, "missing feature", budget_percent=5.0, iterations=100_000)
     assert panel.run()
     assert panel.buttons["pause"].isEnabled() and not panel.buttons["run"].isEnabled()
+    assert window.actions["pause"].isEnabled() and not window.actions["run"].isEnabled()
     qtbot.waitUntil(lambda: len(window.target.history) >= 2, timeout=20000)
-    panel.buttons["pause"].click()
+    window.actions["pause"].trigger()              # F6, as the Pause button
     qtbot.waitUntil(lambda: "target" in window.model.results, timeout=30000)
     wait_idle(qtbot, window)
     result = window.model.results["target"]
     assert result["mode"] == "remove" and result["stopped_by"] in ("cancelled", "stall", "step")
     assert 2 <= result["iterations_run"] < 100_000
     assert result["perturbation_rel"] <= 0.05 * (1 + 1e-5)
-    assert panel.buttons["run"].isEnabled()
+    assert panel.buttons["run"].isEnabled() and window.actions["run"].isEnabled()
 
 
 def test_a_new_detail_drops_a_running_search(window, qtbot):
@@ -109,3 +110,14 @@ def test_a_session_keeps_the_targeted_result(window, make_window, tmp_path, qtbo
     assert other.model.results["target"]["perturbation_rel"] == window.model.results["target"]["perturbation_rel"]
     assert other.model.results["target"]["verdicts"] == window.model.results["target"]["verdicts"]
     assert other.attack_panel.targeted.label.isVisibleTo(other.attack_panel)      # the result is shown
+
+
+def test_closing_the_window_drops_a_running_search(window, qtbot):
+    window.details_panel.stamp_at(16, 16)
+    panel = choose(window, "missing feature", iterations=100_000)
+    assert panel.run()
+    qtbot.waitUntil(lambda: len(window.target.history) >= 1, timeout=20000)
+    window.close_without_asking()
+    # the thread ended within shutdown's wait: the search was dropped, not run to its 100 000 steps
+    assert not window.isVisible() and not window.attack.runner._thread.isRunning()
+    assert "target" not in window.model.results

@@ -28,6 +28,7 @@ from .attack_runner import AttackRunner
 from .view_feed import ViewFeed
 from .dialogs import GuideDialog, PreferencesDialog, show_about
 from .levels import LevelsBar
+from .nullspace_overlay import NullSpaceOverlay
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
 from .panels.image import ImageDropTarget, ImagePanel
@@ -35,6 +36,7 @@ from .panels.network import NetworkPanel
 from .panels.sampling import SamplingPanel
 from .panels.samples import SamplesPanel
 from .settings import Settings
+from .target_runner import TargetRunner
 from .status import ERROR_MS, MESSAGE_MS, ErrorBanner, StatusArea
 from .theme import apply_theme, plot_colours
 from .viewers import ViewerGrid
@@ -63,13 +65,17 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.viewers = ViewerGrid()
         self.view_feed = ViewFeed(self.workbench, self.attack, self.viewers, self)
         self.levels = LevelsBar(self.viewers, self.view_feed)
+        self.nullspace = NullSpaceOverlay(self.workbench, self.view_feed, self.viewers, self)
+        self.target = TargetRunner(self.workbench, self.attack, self)
+        self.target.shown.connect(self.view_feed.show_target)
+        self.target.cleared.connect(self.view_feed.clear_target)
         self.banner = ErrorBanner()
         self.session_loader = JobRunner("session", lambda: 1, self)
         self.network_panel = NetworkPanel(self.workbench)
         self.image_panel = ImagePanel(self.workbench)
         self.sampling_panel = SamplingPanel(self.workbench)
         self.details_panel = DetailsPanel(self.workbench, self.viewers)
-        self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers)
+        self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers, self.target)
         self.samples_panel = SamplesPanel(self.workbench)
         self.attack_panel.snapshotChosen.connect(self.view_feed.choose_snapshot)
         self._build_centre()
@@ -88,7 +94,10 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.workbench.status.connect(self.show_message)
         self.workbench.problem.connect(self._problem)
         self.attack.failed.connect(lambda text: self.show_error("attack", text))
+        self.target.failed.connect(lambda text: self.show_error("attack", text))
+        self.nullspace.checkbox.toggled.connect(self.actions["nullspace"].setChecked)
         self.attack.stateChanged.connect(self._attack_state)
+        self.target.busyChanged.connect(self._target_busy)
         self.workbench.networkChanged.connect(self._title)
         self.model.events.history.connect(self._history_changed)
         self.model.events.modified.connect(self._title)
@@ -137,6 +146,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
+        for widget in self.nullspace.widgets():
+            self.levels.layout().addWidget(widget)
         column.addWidget(self.levels)
         column.addWidget(self.viewers, 1)
         path = QHBoxLayout()
@@ -266,10 +277,12 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
 
     def reset_attack(self) -> bool:
         """Attack ▸ Reset: forget the search, undoably (Edit ▸ Undo brings it back)."""
-        if self.attack.search is None:
+        if self.attack.search is None and "target" not in self.model.results:
+            self.target.reset()
             self.attack.reset()
             return False
-        self.model.record("reset the attack")
+        self.model.record("reset the attack")       # takes the search and the targeted images away
+        self.target.reset()
         return True
 
     def _attack_state(self, state: str) -> None:
@@ -288,6 +301,14 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         text = {"running": "attack running …", "paused": "attack paused", "finished": "attack finished",
                 "idle": ""}[state]
         self.status.message(text, 0 if running else MESSAGE_MS)    # while it runs, it says so
+
+    def _target_busy(self, busy: bool) -> None:
+        """A targeted search runs in the attack's thread: Pause / Stop end it, Run / Step wait."""
+        running = busy or self.attack.state == "running"
+        for key in ("run", "step"):
+            self.actions[key].setEnabled(not running)
+        for key in ("pause", "stop"):
+            self.actions[key].setEnabled(running)
 
     # --- preferences, theme, help ------------------------------------------------------------------
     def preferences_dialog(self) -> None:
@@ -339,7 +360,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
     def runners(self):
         return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
                 self.view_feed.preview, self.view_feed.baseline.runner, self.details_panel.runner,
-                self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector]
+                self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector,
+                self.nullspace.runner]
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this method to answer without a dialog)."""
@@ -365,6 +387,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         self.view_feed.stop()
+        self.target.stop()
         for runner in self.runners():
             runner.shutdown()
         self._autosave.stop()

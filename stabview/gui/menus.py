@@ -79,6 +79,9 @@ def build_menus(window) -> dict[str, QAction]:
                               tip="Show the whole image in every view"),
         "magnifier": _action(window, "&Magnifier", window.set_magnifier, shortcut="M", checkable=True,
                              tip="Show an enlarged inset of the pixels under the cursor"),
+        "nullspace": _action(window, "&Null-space overlay", window.nullspace.set_enabled, shortcut="N",
+                             checkable=True, tip="Overlay, in red, the part of each reconstruction's error in the "
+                                                 "null space of A (what the measurements cannot see)"),
         "run": _action(window, "&Run", window.attack_panel.run, shortcut="F5", tip="Run or resume the attack"),
         "pause": _action(window, "&Pause", window.attack.pause, shortcut="F6", tip="Pause the attack"),
         "step": _action(window, "S&tep", window.attack_panel.step, shortcut="F10", tip="One attack iteration"),
@@ -115,7 +118,7 @@ def build_menus(window) -> dict[str, QAction]:
     panels = view.addMenu("&Panels")
     for dock in window.docks.values():
         panels.addAction(dock.toggleViewAction())
-    view.addActions([a["reset_layout"], a["reset_zoom"], a["magnifier"]])
+    view.addActions([a["reset_layout"], a["reset_zoom"], a["magnifier"], a["nullspace"]])
     themes = QActionGroup(window)
     for name, slot in (("light", window.use_light_theme), ("dark", window.use_dark_theme)):
         action = _action(window, f"{name.capitalize()} theme", slot, checkable=True,

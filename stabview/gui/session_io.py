@@ -15,7 +15,7 @@ def capture(window) -> Session:
     model, attack, panel = window.model, window.attack, window.attack_panel
     experiment = model.experiment.with_(attack=attack.settings.with_(
         budgets=tuple(p["budget"] for p in attack.curve)))
-    results = {k: v for k, v in model.results.items() if k in ("more_samples", "details")}
+    results = {k: v for k, v in model.results.items() if k in ("more_samples", "details", "target")}
     if attack.curve:
         results["attack_curve"] = [dict(p) for p in attack.curve]
     view = {"attack_state": attack.state, "snapshot_text": panel.snapshot_text.text(),
@@ -33,7 +33,7 @@ class Restorer:
         w, s = self.window, self.session
         wb = w.workbench
         w.attack.reset()
-        w.model.reset(s.experiment, {k: v for k, v in s.results.items() if k in ("more_samples", "details")})
+        w.model.reset(s.experiment, {k: v for k, v in s.results.items() if k in ("more_samples", "details", "target")})
         wb.networkChanged.connect(self._check)
         wb.imageChanged.connect(self._check)
         wb.problem.connect(self._failed)

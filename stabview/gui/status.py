@@ -18,10 +18,13 @@ JOB_TEXT = {"load network": None, "load image": None, "open session": "opening t
             "preview": "reconstructing f(Ax)", "details test": "details test running",
             "sweep": "more-samples sweep running", "point": "reconstructing the chosen point",
             "ceiling": "measuring the ceiling (linearised gain)", "snapshot": "keeping a snapshot",
-            "export": "exporting", "restore attack": "restoring the attack", "attack": None}
+            "export": "exporting", "restore attack": "restoring the attack", "attack": None,
+            "null space": "splitting the errors (null space)", "target (add)": "false-feature search running",
+            "target (remove)": "missing-feature search running"}
 #: jobs whose end is worth a message (the others are followed by what they show)
 DONE_TEXT = {"details test": "details test finished", "sweep": "more-samples sweep finished",
-             "ceiling": "ceiling measured", "snapshot": "snapshot kept", "restore attack": "attack restored"}
+             "ceiling": "ceiling measured", "snapshot": "snapshot kept", "restore attack": "attack restored",
+             "target (add)": "false-feature search finished", "target (remove)": "missing-feature search finished"}
 #: jobs whose failure no panel reports by itself: (panel, what failed)
 FAILURES = {"details test": "details", "sweep": "samples", "point": "samples"}
 MESSAGE_MS = 10_000

@@ -156,6 +156,34 @@ class ViewFeed(QObject):
                 self._request_perturbed_baseline(self.attack.last_view.iteration,
                                                  self.attack.last_view.images.get("measurements"))
 
+    def show_target(self, images: dict) -> None:
+        """A targeted search's images (`TargetRunner.shown`): the input x + r (x + d + r to remove d),
+        |r|, and the network's and the baseline's outputs on it beside their clean ones f(Ax)."""
+        self.snapshot_index = -1
+        self._live_images = None
+        self._clean_from_search = None
+        self.show("network_clean", images["network_clean"])
+        self.show("x_plus_r", images["input"])
+        self._show_r(images["r"], images["x"])
+        self.show("network", images["network_attacked"])
+        if "baseline_attacked" in images:
+            self.show("baseline_clean", images["baseline_clean"])
+            self.show("baseline", images["baseline_attacked"])
+            self.baseline_shown = "target"
+        else:
+            self.show("baseline", None, "no baseline")
+        self._update_differences()
+
+    def clear_target(self) -> None:
+        """The targeted result was forgotten: its views go (the attack's, if any, come back)."""
+        if self.baseline_shown == "target":
+            self.baseline_shown = None
+        self._debounce.start()          # f(Ax) of the image shown (the search's was of x without d)
+        if self.attack.last_view is not None and self.attack.last_view.images and self.attack.state != "idle":
+            self.choose_snapshot(self.snapshot_index)
+        else:
+            self._clear_perturbed()
+
     def _show_perturbed(self, images: dict) -> None:
         self.show("x_plus_r", images.get("x_plus_r"))
         self._show_r(images.get("r"))
@@ -212,12 +240,13 @@ class ViewFeed(QObject):
             self.viewers.set_image(target, None, f"baseline: {fraction:.0%}")
 
     # --- helpers ------------------------------------------------------------------------------------
-    def _show_r(self, r) -> None:
+    def _show_r(self, r, x=None) -> None:
         if r is None:
             self.r_scale = None
             self.show("r", None, "run the attack")
             return
-        x = self.attack.clean.get("x") if self.attack.clean else None
+        if x is None:
+            x = self.attack.clean.get("x") if self.attack.clean else None
         x = self.raw.get("x") if x is None or np.shape(x) != np.shape(r) else x
         self.r_scale = PerturbationScale.of(r, x)
         self.show("r", magnitude(r), levels=self.r_scale.levels)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QLabel,
                                QLineEdit, QPushButton, QRadioButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ...errors import StabviewError
@@ -15,7 +15,9 @@ from ...stability.params import DOMAINS, METHODS, PAPER_PRESETS, TARGETS, Attack
 from ..theme import CURVE_COLOURS, current_theme, error_colour
 from .attack_display import current_numbers, grown_range, progress_text, snapshot_label
 from .attack_mode import BudgetControls, adequacy, adequacy_text, diverged_text
+from .attack_target import TIPS as TARGET_TIPS, TargetControls
 from .budget_curve_plot import BudgetCurvePlot
+from ..target_runner import NO_DETAIL
 from .common import NumberField, ProblemLabel, legend_below
 
 __all__ = ["AttackPanel", "current_numbers", "grown_range", "progress_text", "snapshot_label"]
@@ -31,21 +33,26 @@ class AttackPanel(QWidget):
 
     snapshotChosen = Signal(int)
 
-    def __init__(self, attack, workbench, viewers, parent: QWidget | None = None):
+    def __init__(self, attack, workbench, viewers, target=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.attack, self.workbench, self.viewers = attack, workbench, viewers
+        if target is None:
+            from ..target_runner import TargetRunner
+            target = TargetRunner(workbench, attack, self)
+        self.target_runner = target
         self.modes: dict[str, QRadioButton] = {}
         self.mode_group = QButtonGroup(self)
-        mode_row = QHBoxLayout()
+        mode_row = QGridLayout()
         for mode, tip in (("budgeted", "maximise the network's change with ‖r‖ ≤ ε‖x‖: nothing to tune "
                                        "(the default, as `stabview attack`)"),
-                          ("paper", "the paper's penalised search (λ, γ, η, τ), for reproducing its figures")):
+                          ("paper", "the paper's penalised search (λ, γ, η, τ), for reproducing its figures"),
+                          *TARGET_TIPS.items()):
             button = QRadioButton(mode)
             button.setToolTip(tip)
             button.setStatusTip(tip)
             self.modes[mode] = button
             self.mode_group.addButton(button)
-            mode_row.addWidget(button)
+            mode_row.addWidget(button, (len(self.modes) - 1) // 2, (len(self.modes) - 1) % 2)
         self.modes["budgeted"].setChecked(True)
         self.budget = BudgetControls()
         self.restarts = self.budget.restarts
@@ -141,6 +148,7 @@ class AttackPanel(QWidget):
         self.ceiling.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.ceiling.setStatusTip("change ÷ size of the current r against the network's linearised gain at x")
         self.problem = ProblemLabel()
+        self.targeted = TargetControls(self, target)
         self.curve_plot = BudgetCurvePlot()
         self.curve_plot.hide()             # shown once a curve has points or runs
         self.objective_plot = pg.PlotWidget(title="Q(r)")
@@ -174,6 +182,7 @@ class AttackPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.ceiling)
         layout.addWidget(self.problem)
+        layout.addWidget(self.targeted.label)
         layout.addWidget(self.objective_plot, 1)
         layout.addWidget(self.percent_plot, 1)
         layout.addWidget(self.curve_plot, 1)
@@ -223,16 +232,27 @@ class AttackPanel(QWidget):
                         int(data.get("iterations", self.iterations.value())))
 
     def mode(self) -> str:
-        return "budgeted" if self.modes["budgeted"].isChecked() else "paper"
+        """'budgeted', 'paper', 'false feature' or 'missing feature'."""
+        return next((mode for mode, button in self.modes.items() if button.isChecked()), "budgeted")
 
     def set_mode(self, mode: str) -> None:
+        if mode == "budgeted" and self.targeted.is_targeted(self.mode()):
+            return                      # the targeted modes keep their settings as budgeted ones
         self.modes[mode].setChecked(True)
         self._mode_changed()
 
     def _mode_changed(self) -> None:
-        budgeted = self.mode() == "budgeted"
-        self.budgeted_box.setVisible(budgeted)
-        self.paper_box.setVisible(not budgeted)
+        """Budgeted and targeted modes take ε (restarts only the budgeted); paper mode its numbers."""
+        mode = self.mode()
+        targeted = self.targeted.is_targeted(mode)
+        self.budgeted_box.setVisible(mode != "paper")
+        self.budgeted_box.layout().setRowVisible(self.restarts, not targeted)
+        self.paper_box.setVisible(mode == "paper")
+        if targeted:
+            self.targeted.check()
+        elif self.problem.text() == NO_DETAIL:
+            self.problem.show_problem("")
+        self._update_buttons()
 
     def _settings_changed(self, settings) -> None:
         """The model's attack settings changed (a session opened): show them, unless shown."""
@@ -267,12 +287,12 @@ class AttackPanel(QWidget):
         budget = self.budget.budget()
         if budget is None:
             raise StabviewError("ε must be a number > 0 (in % of ‖x‖, e.g. 2)")
-        return AttackParams(mode=self.mode(), budget=budget, target=self.target.currentText(),
+        return AttackParams(mode="paper" if self.mode() == "paper" else "budgeted", budget=budget, target=self.target.currentText(),
                             domain=self.domain.currentText(), method=self.method.currentText(),
                             seed=self.workbench.sampling.seed, **values)
 
     def snapshot_iterations(self) -> tuple[int, ...]:
-        if self.mode() == "budgeted":
+        if self.mode() != "paper":
             return ()                # snapshots of the paper's path r₁ < r₂ < r₃ (Snapshot still keeps any r)
         n = self.iterations.value()
         text = self.snapshot_text.text().strip()
@@ -316,9 +336,14 @@ class AttackPanel(QWidget):
 
     # --- commands ------------------------------------------------------------------------------
     def run(self) -> bool:
+        if self.targeted.is_targeted(self.mode()):
+            return self.configure() and self.targeted.run()
         return self.configure() and self.attack.run()
 
     def step(self) -> bool:
+        if self.targeted.is_targeted(self.mode()):
+            self.problem.show_problem("a targeted search has no single steps: Run it (Pause ends it early)")
+            return False
         return self.configure() and self.attack.step()
 
     def run_curve(self) -> bool:
@@ -408,7 +433,7 @@ class AttackPanel(QWidget):
         state, busy = self.attack.state, self.attack.runner.busy
         idle_thread = state != "running" and not busy
         self.buttons["run"].setEnabled(idle_thread)
-        self.buttons["step"].setEnabled(idle_thread)
+        self.buttons["step"].setEnabled(idle_thread and not self.targeted.is_targeted(self.mode()))
         self.buttons["pause"].setEnabled(not idle_thread)
         self.buttons["snapshot"].setEnabled(state != "idle")
         self.buttons["ceiling"].setEnabled(not busy)

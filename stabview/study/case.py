@@ -70,7 +70,8 @@ def run_case(case: dict, cache: dict, should_stop=None) -> dict:
         along_ceiling = case["restart"] == 0 and settings["gain_iterations"] > 0
         outcome = run_attack(net, op, x, params, settings["iterations"], baseline=baseline,
                              gain_iterations=settings["gain_iterations"], ceiling_start=along_ceiling,
-                             restarts=0 if along_ceiling else 1, should_stop=stop, on_search_done=check_stop)
+                             restarts=0 if along_ceiling else 1, continuation=(),   # a case is one start
+                             should_stop=stop, on_search_done=check_stop)
         numbers = dict(outcome.numbers)
         last = outcome.snapshots[-1]
         arrays = {"x": outcome.x, "r": last["r"], "network_clean": outcome.images["network_clean"],

@@ -151,8 +151,10 @@ def soak_window(args) -> None:
     end = rss_mib()
     print(f"{args.cycles} attack/reset cycles; {load()}")
     print(growth_line("window", start, warm, end), flush=True)
-    print(f"window, second half (cycle {args.cycles // 2} → {args.cycles}, the undo history full from cycle "
-          f"50 on): {half:.1f} → {end:.1f} MiB, {100 * (end - half) / half:+.2f}%", flush=True)
+    from stabview.experiment.model import KEEP_LIVE
+    print(f"window, second half (cycle {args.cycles // 2} → {args.cycles}; the undo history keeps live searches "
+          f"for its latest {KEEP_LIVE} states): {half:.1f} → {end:.1f} MiB, {100 * (end - half) / half:+.2f}%",
+          flush=True)
     window.close_without_asking()
 
 

@@ -272,32 +272,16 @@ def check(ok: bool, job: str, code: int, err: str) -> None:
 
 # --- in the window ------------------------------------------------------------------------------
 def window(args) -> None:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["STABVIEW_STATE_DIR"] = tempfile.mkdtemp()
+    from bench_window import open_window
+    from bench_window import wait as wait_for
+    app, win = open_window(args.threads)
     import torch
-    torch.set_num_threads(args.threads)
-    from stabview.gui.app import create_application
-    app = create_application()
-    from stabview.gui.main_window import MainWindow
-    from stabview.gui.settings import Settings
-
-    settings = Settings(os.path.join(tempfile.mkdtemp(), "settings.ini"))
-    settings.threads = args.threads
-    win = MainWindow(settings, load_defaults=True)
-    win.confirm = lambda title, text: True
-    win.resize(1280, 800)
-    win.show()
 
     def idle() -> bool:
         return not any(r.busy for r in win.runners())
 
     def wait(done, what: str, limit: float = 600.0) -> None:
-        began = time.perf_counter()
-        while not done():
-            if time.perf_counter() - began > limit:
-                raise SystemExit(f"gave up waiting for {what}")
-            app.processEvents()
-            time.sleep(0.001)
+        wait_for(app, done, what, limit)
 
     def stop_latency(runner, start, cancel) -> float:
         start()

@@ -27,7 +27,6 @@ import gc
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -89,32 +88,16 @@ def soak_attack(args) -> None:
 
 
 def soak_window(args) -> None:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["STABVIEW_STATE_DIR"] = tempfile.mkdtemp()
+    from bench_window import open_window
+    from bench_window import wait as wait_for
+    app, window = open_window(args.threads)
     import torch
-    torch.set_num_threads(args.threads)
-    from stabview.gui.app import create_application
-    app = create_application()
-    from stabview.gui.main_window import MainWindow
-    from stabview.gui.settings import Settings
-
-    settings = Settings(os.path.join(tempfile.mkdtemp(), "settings.ini"))
-    settings.threads = args.threads
-    window = MainWindow(settings, load_defaults=True)
-    window.confirm = lambda title, text: True
-    window.resize(1280, 800)
-    window.show()
 
     def idle() -> bool:
         return not any(r.busy for r in window.runners())
 
     def wait(done, what: str, limit: float = 600.0) -> None:
-        began = time.perf_counter()
-        while not done():
-            if time.perf_counter() - began > limit:
-                raise SystemExit(f"gave up waiting for {what} after {limit:g} s")
-            app.processEvents()
-            time.sleep(0.002)
+        wait_for(app, done, what, limit, tick=0.002)
         for _ in range(5):           # let queued signals (views, baselines) land
             app.processEvents()
 

@@ -84,7 +84,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.actions = menus.build_menus(self)
         self.actions[f"theme_{self.settings.theme}"].setChecked(True)
         self._shortcuts = menus.ShortcutKeeper([self.actions[k] for k in menus.APPLICATION_WIDE], self)
-        QApplication.instance().installEventFilter(self._shortcuts)
+        self._shortcuts.follow_focus(QApplication.instance())
         self.status = StatusArea(self)
         self.cursor_label = self.status.cursor
         quiet = {self.attack.runner, self.view_feed.preview, self.view_feed.baseline.runner}
@@ -382,7 +382,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         if not self._force_close and not self.may_discard():
             event.ignore()
             return
-        QApplication.instance().removeEventFilter(self._shortcuts)
+        self._shortcuts.stop()
         self._unsaved = True
         self.autosave(wait=True)
         self.settings.save_layout(self.saveGeometry(), self.saveState())

@@ -42,6 +42,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="every EVERY steps measure held-out PSNR/SSIM and the linearised gain; writes "
                              "tradeoff.json and tradeoff.png beside the checkpoint")
     parser.add_argument("--gain-images", type=int, default=2, help="held-out images for the gain (default 2)")
+    parser.add_argument("--keep-gain-above", type=float, metavar="GAIN",
+                        help="with --track-gain: also keep the checkpoint of each point whose largest per-image "
+                             "gain is at least GAIN, as checkpoint-ITERATION.pt (to attack it later)")
     parser.add_argument("--export", action="store_true",
                         help="with --resume: measure and write the checkpoint's weights + card into --out, no training")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs of long runs)")
@@ -87,7 +90,8 @@ def run(args) -> int:
                        resume=pathlib.Path(resume) if resume else None, smoke=args.smoke or None, config=config,
                        augment=False if args.no_augment else None, track_gain=args.track_gain,
                        gain_images=args.gain_images, eval_images=args.eval_images, progress=not args.no_progress,
-                       should_stop=lambda: bool(stop), export_only=args.export)
+                       should_stop=lambda: bool(stop), export_only=args.export,
+                       keep_gain_above=args.keep_gain_above)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not result.finished:

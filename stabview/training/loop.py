@@ -160,7 +160,8 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
           augment: bool | None = None, track_gain: int = 0, gain_images: int = 2,
           gain_iterations: int = tradeoff.GAIN_ITERATIONS, eval_images: int | None = None,
           command: str = "", log: Callable[[str], None] = print, progress: bool = True,
-          should_stop: Callable[[], bool] | None = None, export_only: bool = False) -> TrainResult:
+          should_stop: Callable[[], bool] | None = None, export_only: bool = False,
+          keep_gain_above: float | None = None) -> TrainResult:
     """Train network `name` from its recipe; see the module docstring for what is written where.
 
     `resume` is a checkpoint file: the run continues from it with its settings (seed, total,
@@ -168,6 +169,9 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
     `config` overrides architecture settings (e.g. {"features": 64}); `augment=False` trains on
     the data without augmentation; `track_gain` > 0 measures a trade-off point that often.
     `export_only` evaluates and writes the `resume` checkpoint's weights + card without training.
+    `keep_gain_above`: a tracked point whose largest per-image gain reaches it also keeps its
+    checkpoint as `checkpoint-ITERATION.pt` (the gain comes and goes between points; this keeps
+    the unstable states to attack them later).
     """
     r = get_recipe(name)
     given = {"seed": seed, "smoke": smoke, "config": config, "augment": augment, "iterations": iterations,
@@ -231,8 +235,8 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
             f"SSIM {point['ssim']:.3f}, "
             f"linearised gain {point['gain']:.2f}" + (f", {images_per_s:.2f} images/s" if images_per_s else ""))
 
-    def save(done: int) -> None:
-        checkpoint.save(ckpt, model=net.state_dict(), objective=objective.state_dict(), generator=generator,
+    def save(done: int, path: pathlib.Path = ckpt) -> None:
+        checkpoint.save(path, model=net.state_dict(), objective=objective.state_dict(), generator=generator,
                         iteration=done, seconds=seconds, settings=settings, curve=curve)
 
     if track_gain and not curve and start_iter == 0:
@@ -260,6 +264,9 @@ def train(name: str, *, iterations: int | None = None, minutes: float | None = N
             if track_gain and done % track_gain == 0:
                 track(done, round(since * batch / max(window, 1e-9), 3))
                 since, window = 0, 0.0
+                if keep_gain_above is not None and max(curve[-1]["gains"]) >= keep_gain_above:
+                    save(done, checkpoint_dir / f"checkpoint-{done}.pt")
+                    log(f"kept checkpoint-{done}.pt (largest gain {max(curve[-1]['gains']):.2f})")
             if checkpoint_every and done % checkpoint_every == 0:
                 save(done)
             tick = time.monotonic()

@@ -170,3 +170,21 @@ def test_resume_flag_alone_reads_the_checkpoint_folder(tmp_path, capsys):
     assert main(["train", "dagan", "--resume", *args]) in (0, 3)
     assert checkpoint.load(tmp_path / "c" / "checkpoint.pt")["iteration"] == 2
     assert "resumed dagan" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_points_with_a_high_gain_keep_their_checkpoint(tmp_path, monkeypatch):
+    gains = {0: 1.0, 2: 5.0, 4: 2.0}                 # measured gains, fixed so the threshold is what is tested
+
+    def measure(net, op, images, *, iteration, **_):
+        return {"iteration": iteration, "label": str(iteration), "psnr": 30.0, "ssim": 0.9,
+                "gain": gains[iteration], "gains": [0.5, gains[iteration]], "images": 2, "gain_images": 2}
+
+    monkeypatch.setattr(tradeoff, "measure", measure)
+    logged = []
+    train("deepmri", iterations=4, smoke=True, checkpoint_dir=tmp_path / "c", out=tmp_path / "o",
+          track_gain=2, keep_gain_above=3.0, progress=False, log=logged.append)
+    assert [p.name for p in (tmp_path / "c").glob("checkpoint-*.pt")] == ["checkpoint-2.pt"]
+    saved = checkpoint.load(tmp_path / "c" / "checkpoint-2.pt")
+    assert saved["iteration"] == 2 and [p["iteration"] for p in saved["curve"]] == [0, 2]
+    assert any("kept checkpoint-2.pt (largest gain 5.00)" in line for line in logged)

@@ -96,100 +96,170 @@ def search_worst_case(net, op, x: torch.Tensor, params: AttackParams, iterations
     (`should_stop()`, or Ctrl-C) keeps what was found so far.
     """
     report = progress or (lambda p: None)
-    result = WorstCase([])
+    ceiling, cancelled = None, False
     if ceiling_iterations > 0 and params.domain == "image":
         try:
-            result.ceiling = linear_gain(
+            ceiling = linear_gain(
                 net, op, x, iterations=ceiling_iterations, seed=params.seed,
                 complex_perturbation=params.complex_perturbation, should_stop=should_stop,
                 progress=lambda done, total, gains: report(Progress("ceiling", done, total)))
         except KeyboardInterrupt:
-            result.cancelled = True
-    ceiling = result.ceiling
-    if not params.budgeted:
-        search = PerturbationSearch(net, op, x, params, snapshot_at=snapshot_at, roi=roi)
-        if not result.cancelled:
-            result.cancelled = _drive(search, iterations, "search", report, should_stop)
-        result.searches.append(search)
-        return result
-    starts: list[tuple[str, dict]] = []
-    if ceiling is not None and ceiling_start:
-        starts.append(("ceiling", {"start": ceiling.direction}))
-    starts += [(f"random (seed {params.seed + k})", {"seed": params.seed + k})
-               for k in range(max(restarts, 0 if starts else 1))]
-    if budgets:
-        paths = [sorted(budgets)]
-    else:
-        paths = [[params.budget]]
-        ramp = sorted({share * params.budget for share in continuation if 0 < share < 1})
-        if ramp:
-            paths.append([*ramp, params.budget])
-    ended = []
-    for k, plan in enumerate(paths):
-        # the continuation looks for other basins than the direct search: random starts only
-        tries = starts if k == 0 else ([s for s in starts if s[0] != "ceiling"] or starts)
-        searches = _continuation(net, op, x, params, iterations, plan, tries, result, screen_steps,
-                                 snapshot_at, roi, report, should_stop)
-        if searches:
-            ended.append(searches)
-    if budgets:
-        result.searches = ended[0] if ended else []
-    elif ended:
-        result.searches = [max((s[-1] for s in ended), key=_objective)]
-    if not result.searches:      # cancelled before the first state: keep the unstarted search
-        result.searches.append(PerturbationSearch(net, op, x, params, snapshot_at=snapshot_at, roi=roi))
-    return result
-
-
-def _continuation(net, op, x, params: AttackParams, iterations: int, plan: list[float],
-                  starts: list[tuple[str, dict]], result: WorstCase, screen_steps: int, snapshot_at, roi,
-                  report: ProgressCallback, should_stop) -> list[PerturbationSearch]:
-    """The best search at each budget of `plan` (ascending): every start at the first budget
-    (screened), then each budget continued from the previous one's best r."""
-    found: list[PerturbationSearch] = []
-    for b, budget in enumerate(plan):
-        if result.cancelled:
-            break
-        tries = starts if not found else [(f"continued from {plan[b - 1]:.3g}", {"start": found[-1].result_r})]
-        prefix = f"budget {budget:.3g}, " if len(plan) > 1 else ""
-        searches = [(label, PerturbationSearch(net, op, x, replace(params, budget=budget,
-                                                                    seed=how.get("seed", params.seed)),
-                                               snapshot_at=snapshot_at, roi=roi, start=how.get("start")))
-                    for label, how in tries]
-        screened: list[PerturbationSearch] = []
-        if len(searches) > 1 and screen_steps > 0:
-            for k, (_, search) in enumerate(searches):
-                if not result.cancelled:
-                    result.cancelled = _drive(search, min(screen_steps, iterations),
-                                              f"{prefix}screening {k + 1}/{len(searches)}", report, should_stop)
-            ceiling = [s for label, s in searches if label == "ceiling"]
-            ranked = sorted((s for label, s in searches if label != "ceiling"), key=_objective, reverse=True)
-            kept, screened = ceiling + ranked[:1], ranked[1:]
-        else:
-            kept = [s for _, s in searches]
-        for k, search in enumerate(kept):
-            if not result.cancelled:
-                result.cancelled = _drive(search, iterations, prefix + f"start {k + 1}/{len(kept)}", report,
-                                          should_stop)
-        for label, search in searches:
-            state = search.result_state
-            if state is not None:
-                stop = "screened" if any(search is s for s in screened) else _stopped_by(search, iterations)
-                result.starts.append(StartRecord(label, budget, search.iteration, stop, state.perturbation_rel,
-                                                 state.network_change_rel))
-        best = max(kept, key=_objective)
-        if best.result_state is None:
-            break
-        found.append(best)
-    return found
-
-
-def _drive(search: PerturbationSearch, iterations: int, phase: str, report: ProgressCallback,
-           should_stop) -> bool:
-    """Step `search` to its end; True if it was cancelled (should_stop or Ctrl-C)."""
+            cancelled = True
+    plan = WorstCasePlan(net, op, x, params, iterations, restarts=restarts, budgets=budgets,
+                         screen_steps=screen_steps, continuation=continuation, ceiling=ceiling,
+                         ceiling_start=ceiling_start, roi=roi, snapshot_at=snapshot_at)
+    plan.should_stop = should_stop
     try:
-        for state in search.run(iterations, should_stop=should_stop):
-            report(Progress(phase, search.iteration, iterations, state))
+        while not cancelled and not plan.finished:
+            if should_stop is not None and should_stop():
+                cancelled = True
+                continue
+            step = plan.step()
+            if step is not None:
+                report(step)
+            elif not plan.finished:
+                cancelled = True            # should_stop() turned true during the step
     except KeyboardInterrupt:
-        search.stopped_by = "cancelled"
-    return search.stopped_by == "cancelled"
+        cancelled = True
+    if cancelled:
+        plan.cancel()
+    return plan.result
+
+
+class WorstCasePlan:
+    """The whole search of `search_worst_case`, one step at a time, so that a caller can pause
+    between any two steps and go on later (the window runs it so) with the CLI's exact plan.
+
+    `step()` takes the next step of whichever start is running and returns its `Progress`; it
+    returns None when `should_stop()` (an attribute, set by the caller) turned true during the
+    step — nothing changed, calling `step()` again retries it — and None with `finished` set once
+    the plan is over. `result` is the `WorstCase` (complete once finished); `current` is the
+    search stepped last and `phase` what it is doing ('screening 2/5', 'budget 0.005, start 1/2').
+    `cancel()` ends the plan at once and completes `result` from what was found.
+    """
+
+    def __init__(self, net, op, x: torch.Tensor, params: AttackParams, iterations: int, *,
+                 restarts: int = DEFAULT_RESTARTS, budgets: list[float] | None = None,
+                 screen_steps: int = SCREEN_STEPS, continuation: tuple[float, ...] = CONTINUATION,
+                 ceiling: Sensitivity | None = None, ceiling_start: bool = True,
+                 roi: torch.Tensor | None = None, snapshot_at: tuple[int, ...] = ()):
+        self.net, self.op, self.x, self.params, self.iterations = net, op, x, params, int(iterations)
+        self.restarts, self.budgets, self.screen_steps = restarts, budgets, screen_steps
+        self.continuation, self.ceiling_start, self.roi, self.snapshot_at = continuation, ceiling_start, roi, snapshot_at
+        self.result = WorstCase([], ceiling=ceiling)
+        self.should_stop: Callable[[], bool] | None = None
+        self.current: PerturbationSearch | None = None
+        self.phase = ""
+        self.finished = False
+        self._steps = self._plan()
+
+    def step(self) -> Progress | None:
+        if self.finished:
+            return None
+        try:
+            return next(self._steps)
+        except StopIteration:
+            self.finished, self.phase = True, ""
+            return None
+
+    def cancel(self) -> None:
+        """Stop here: no more steps; `result` is completed from what was found (and `finished`)."""
+        self.result.cancelled = True
+        if self.current is not None and self.current.stopped_by is None:
+            self.current.stopped_by = "cancelled"
+        while not self.finished:
+            self.step()
+
+    def _search(self, budget: float, seed: int, start: torch.Tensor | None) -> PerturbationSearch:
+        return PerturbationSearch(self.net, self.op, self.x, replace(self.params, budget=budget, seed=seed),
+                                  snapshot_at=self.snapshot_at, roi=self.roi, start=start)
+
+    def _plan(self):
+        params, result = self.params, self.result
+        if not params.budgeted:
+            search = PerturbationSearch(self.net, self.op, self.x, params, snapshot_at=self.snapshot_at, roi=self.roi)
+            result.searches.append(search)
+            yield from self._run(search, self.iterations, "search")
+            return
+        starts: list[tuple[str, dict]] = []
+        if result.ceiling is not None and self.ceiling_start:
+            starts.append(("ceiling", {"start": result.ceiling.direction}))
+        starts += [(f"random (seed {params.seed + k})", {"seed": params.seed + k})
+                   for k in range(max(self.restarts, 0 if starts else 1))]
+        if self.budgets:
+            paths = [sorted(self.budgets)]
+        else:
+            paths = [[params.budget]]
+            ramp = sorted({share * params.budget for share in self.continuation if 0 < share < 1})
+            if ramp:
+                paths.append([*ramp, params.budget])
+        ended = []
+        for k, path in enumerate(paths):
+            # the continuation looks for other basins than the direct search: random starts only
+            tries = starts if k == 0 else ([s for s in starts if s[0] != "ceiling"] or starts)
+            searches = yield from self._continuation(path, tries)
+            if searches:
+                ended.append(searches)
+        if self.budgets:
+            result.searches = ended[0] if ended else []
+        elif ended:
+            result.searches = [max((s[-1] for s in ended), key=_objective)]
+        if not result.searches:      # cancelled before the first state: keep the unstarted search
+            result.searches.append(PerturbationSearch(self.net, self.op, self.x, params,
+                                                      snapshot_at=self.snapshot_at, roi=self.roi))
+
+    def _continuation(self, path: list[float], starts: list[tuple[str, dict]]):
+        """The best search at each budget of `path` (ascending): every start at the first budget
+        (screened), then each budget continued from the previous one's best r."""
+        result, iterations = self.result, self.iterations
+        found: list[PerturbationSearch] = []
+        for b, budget in enumerate(path):
+            if result.cancelled:
+                break
+            tries = starts if not found else [(f"continued from {path[b - 1]:.3g}", {"start": found[-1].result_r})]
+            prefix = f"budget {budget:.3g}, " if len(path) > 1 else ""
+            searches = [(label, self._search(budget, how.get("seed", self.params.seed), how.get("start")))
+                        for label, how in tries]
+            screened: list[PerturbationSearch] = []
+            if len(searches) > 1 and self.screen_steps > 0:
+                for k, (_, search) in enumerate(searches):
+                    yield from self._run(search, min(self.screen_steps, iterations),
+                                         f"{prefix}screening {k + 1}/{len(searches)}")
+                ceiling = [s for label, s in searches if label == "ceiling"]
+                ranked = sorted((s for label, s in searches if label != "ceiling"), key=_objective, reverse=True)
+                kept, screened = ceiling + ranked[:1], ranked[1:]
+            else:
+                kept = [s for _, s in searches]
+            for k, search in enumerate(kept):
+                yield from self._run(search, iterations, prefix + f"start {k + 1}/{len(kept)}")
+            for label, search in searches:
+                state = search.result_state
+                if state is not None:
+                    stop = "screened" if any(search is s for s in screened) else _stopped_by(search, iterations)
+                    result.starts.append(StartRecord(label, budget, search.iteration, stop, state.perturbation_rel,
+                                                     state.network_change_rel))
+            best = max(kept, key=_objective)
+            if best.result_state is None:
+                break
+            found.append(best)
+        return found
+
+    def _run(self, search: PerturbationSearch, steps: int, phase: str):
+        """Up to `steps` more steps of `search` (fewer when it stalls, diverges or is cancelled);
+        yields each step's Progress, or None for a step `should_stop()` interrupted."""
+        if self.result.cancelled:
+            return
+        self.current, self.phase = search, phase
+        taken = 0
+        while taken < steps and search.stopped_by is None and not self.result.cancelled:
+            try:
+                state = search.step(self.should_stop)
+            except KeyboardInterrupt:
+                self.result.cancelled, search.stopped_by = True, "cancelled"
+                return
+            if state is None:
+                if search.stopped_by is None:
+                    yield None          # interrupted: nothing changed, the next call retries the step
+                continue
+            taken += 1
+            yield Progress(phase, search.iteration, steps, state)

@@ -229,3 +229,41 @@ def test_pause_save_reopen_resume_is_bit_identical(params, tmp_path):
     assert torch.equal(resumed.r, straight.r) and torch.equal(resumed.result_r, straight.result_r)
     assert [s.to_dict() for s in resumed.history] == [s.to_dict() for s in straight.history]
     assert [s.iteration for s in resumed.snapshots] == [s.iteration for s in straight.snapshots]
+
+
+def test_the_plan_stepped_with_pauses_inside_steps_ends_where_one_run_ends_bit_for_bit():
+    from stabview.stability.worst_case import WorstCasePlan
+    net, op, x = _small_case()
+    whole = search_worst_case(net, op, x, AttackParams(budget=0.02), 8, restarts=2, screen_steps=2,
+                              continuation=(0.5,), ceiling_iterations=0)
+    plan = WorstCasePlan(net, op, x, AttackParams(budget=0.02), 8, restarts=2, screen_steps=2, continuation=(0.5,))
+    calls, interrupted, phases = [0], 0, set()
+
+    def now_and_then() -> bool:            # Pauses that land inside steps
+        calls[0] += 1
+        return calls[0] in (3, 40, 41, 90, 150)
+
+    plan.should_stop = now_and_then
+    while not plan.finished:
+        progress = plan.step()
+        if progress is None and not plan.finished:
+            interrupted += 1               # nothing changed: the next call retries the step
+        elif progress is not None:
+            phases.add(progress.phase)
+    assert calls[0] > 150 and interrupted == 5 and {"screening 1/2", "budget 0.01, screening 1/2", "budget 0.02, start 1/1"} <= phases
+    assert [(r.start, r.budget, r.iterations, r.stopped_by) for r in plan.result.starts] == \
+        [(r.start, r.budget, r.iterations, r.stopped_by) for r in whole.starts]
+    assert torch.equal(plan.result.best.result_r, whole.best.result_r)
+    assert not plan.result.cancelled
+
+
+def test_a_cancelled_plan_keeps_its_best_start_so_far():
+    from stabview.stability.worst_case import WorstCasePlan
+    net, op, x = _small_case()
+    plan = WorstCasePlan(net, op, x, AttackParams(budget=0.02), 8, restarts=2, screen_steps=2, continuation=())
+    for _ in range(5):
+        plan.step()
+    plan.cancel()
+    assert plan.finished and plan.result.cancelled
+    assert plan.result.best.result_state is not None and plan.result.best.iteration >= 1
+    assert plan.step() is None

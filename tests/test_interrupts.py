@@ -72,7 +72,16 @@ def test_ctrl_c_while_a_command_writes_leaves_no_files(models, tmp_path, monkeyp
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
+    import importlib
+    import pkgutil
     import sys
+
+    import stabview
+    # every module imported first: one imported during the command would bind the patched
+    # function for good (monkeypatch restores only what it patched), and later tests would exit 130
+    for info in pkgutil.walk_packages(stabview.__path__, "stabview."):
+        if not info.name.startswith("stabview.gui") and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
     originals = (stabview.stability.figures.save_figure, stabview.export.save_png)
     for module in list(sys.modules.values()):      # every module that bound them by name
         for name in ("save_figure", "save_png"):

@@ -28,6 +28,7 @@ from .attack_runner import AttackRunner
 from .view_feed import ViewFeed
 from .dialogs import GuideDialog, PreferencesDialog, show_about
 from .levels import LevelsBar
+from .model_signals import ModelSignals
 from .nullspace_overlay import NullSpaceOverlay
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
@@ -59,6 +60,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.settings = settings or Settings()
         self.model = ExperimentModel(Experiment(NetworkRef(name=DEFAULT_NETWORK), ImageRef(DEFAULT_IMAGE),
                                                 Sampling()))
+        self.model_signals = ModelSignals(self.model, self)     # its events, as Qt signals
         self.session_path: str | None = None
         self.workbench = Workbench(self.settings, self.model, self)
         self.attack = AttackRunner(self.workbench, self)
@@ -99,8 +101,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.attack.stateChanged.connect(self._attack_state)
         self.target.busyChanged.connect(self._target_busy)
         self.workbench.networkChanged.connect(self._title)
-        self.model.events.history.connect(self._history_changed)
-        self.model.events.modified.connect(self._title)
+        self.model_signals.history.connect(self._history_changed)
+        self.model_signals.modified.connect(self._title)
         self.workbench.imageChanged.connect(self._dirty)
         self.attack.stateChanged.connect(self._dirty)
         self.attack.updated.connect(self._dirty)        # a running search's progress is autosaved too

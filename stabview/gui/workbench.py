@@ -70,6 +70,7 @@ class Workbench(QObject):
         self._pinned: dict[NetworkRef, object] = {}     # networks handed over in memory
         self._image_request: tuple | None = None
         self._network_request: NetworkRef | None = None   # the model's, waiting for a running load
+        self._choices = 0            # bumped by drop_pending_choice: a running load is chosen only if unchanged
         self._op_key = (self.sampling, DEFAULT_SHAPE, "cpu")
         self.op = self.sampling.operator(DEFAULT_SHAPE)
         events = model.events
@@ -108,6 +109,11 @@ class Workbench(QObject):
         """The image in use is the model's, at the network's shape (not a stand-in)."""
         return self._image_key == (self.model.experiment.image, self.shape)
 
+    def built(self) -> bool:
+        """What the model says is loaded and shown: its network and its image (nothing loading)."""
+        return self.net is not None and self._net_ref == self.model.experiment.network and \
+            not self.image_loading and self.shows_model_image()
+
     def image(self) -> torch.Tensor:
         """x + d as a real `(H, W)` tensor (a new tensor each call: safe to hand to a worker)."""
         return self.base_image + self.canvas.tensor()
@@ -139,11 +145,13 @@ class Workbench(QObject):
         """Load in the loader thread (`make_ref` runs there: a file's hash takes a while).
 
         A load the model asks for (undo, a session) while another runs waits for it and wins:
-        the running load's network is kept for later, but not chosen."""
+        the running load's network is kept for later, but not chosen; so is a user's load when
+        the model's network changed while it ran (undo) or `drop_pending_choice` was called."""
         if self.loader.busy and not choose:
             self._network_request = make_ref()
             return True
         device = self.device
+        asked_on = self.model.experiment.network, self._choices   # a choice while these stay
 
         def work(job: Job):
             ref = make_ref()
@@ -156,7 +164,7 @@ class Workbench(QObject):
             _remember(self._networks, ref, net)
             if self._next_network_load():
                 return
-            if choose:
+            if choose and (self.model.experiment.network, self._choices) == asked_on:
                 self._choose_network(ref, net)
             elif ref == self.model.experiment.network:
                 self._show_network()
@@ -179,6 +187,11 @@ class Workbench(QObject):
             else:
                 self._load_network(lambda: ref, ref.label, choose=False)
         return True
+
+    def drop_pending_choice(self) -> None:
+        """A network still loading for a user's choice will be kept but not chosen: a session or a
+        study case is about to set the model's network (even to the one it holds now)."""
+        self._choices += 1
 
     def set_network(self, net, ref: NetworkRef | None = None) -> None:
         """Use `net` (a `ReconstructionNetwork` already in memory), as if it had been loaded."""

@@ -23,7 +23,7 @@ from ..experiment import ExperimentModel, ImageRef, NetworkRef, Sampling
 from ..runtime import resolve_device
 from ..stability.detail_canvas import DetailCanvas
 from .image_process import is_large, load_in_child
-from .workers import Job, JobRunner
+from .workers import Job
 
 DEFAULT_SHAPE = (128, 128)
 #: loaded networks and images kept besides those the history keeps (most recent first)
@@ -53,15 +53,16 @@ class Workbench(QObject):
     problem = Signal(str, str)       # panel name, message ('' clears it)
     status = Signal(str)
 
-    def __init__(self, settings, model: ExperimentModel, parent: QObject | None = None):
+    def __init__(self, settings, model: ExperimentModel, jobs, parent: QObject | None = None):
         super().__init__(parent)
         self.settings = settings
         self.model = model
+        self.jobs = jobs                 # the window's `Jobs`: every background runner
         self.net = None
         self.base_image = torch.zeros(DEFAULT_SHAPE)
         self.canvas = DetailCanvas(DEFAULT_SHAPE)
-        self.loader = JobRunner("loader", lambda: self.settings.threads, self)
-        self.image_loader = JobRunner("image loader", lambda: 1, self)
+        self.loader = jobs.runner("loader", lambda: self.settings.threads)
+        self.image_loader = jobs.runner("image loader")
         self.generation = 0          # bumped whenever x, the network or the operator changes
         self._net_ref: NetworkRef | None = None
         self._image_key: tuple | None = None            # (ImageRef, shape) of base_image

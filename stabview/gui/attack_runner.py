@@ -50,7 +50,7 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
     def __init__(self, workbench, parent: QObject | None = None):
         super().__init__(parent)
         self.workbench = workbench
-        self.runner = JobRunner("attack", lambda: workbench.settings.threads, self)
+        self.runner = workbench.jobs.runner("attack", lambda: workbench.settings.threads)
         self.search: PerturbationSearch | None = None
         self.plan: StartPlan | None = None   # budgeted mode: the starts of the current search
         self.curve: list[dict] = []          # budget-curve points (result.json's 'curve' records)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from ..baselines import reconstruct
-from .workers import Job, JobRunner
+from .workers import Job
 
 
 class BaselineQueue(QObject):
@@ -21,9 +21,9 @@ class BaselineQueue(QObject):
     progressed = Signal(str, float)     # key, fraction done
     failed = Signal(str, str)           # key, message
 
-    def __init__(self, threads, parent: QObject | None = None):
+    def __init__(self, runner, parent: QObject | None = None):
         super().__init__(parent)
-        self.runner = JobRunner("baseline", threads, self)
+        self.runner = runner             # a `JobRunner` of its own
         self.pending: dict[str, tuple] = {}
         self.cache: dict[tuple, object] = {}
         self.current_key: str | None = None

@@ -27,7 +27,9 @@ from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
 from .view_feed import ViewFeed
 from .dialogs import GuideDialog, PreferencesDialog, show_about
+from .jobs import Jobs
 from .levels import LevelsBar
+from .model_signals import ModelSignals
 from .nullspace_overlay import NullSpaceOverlay
 from .panels.attack import AttackPanel
 from .panels.details import DetailsPanel
@@ -42,7 +44,6 @@ from .theme import apply_theme, plot_colours
 from .viewers import ViewerGrid
 from .window_files import WindowFiles
 from .workbench import Workbench
-from .workers import JobRunner
 
 DEFAULT_NETWORK = "deepmri"
 DEFAULT_IMAGE = "brain"
@@ -59,24 +60,26 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.settings = settings or Settings()
         self.model = ExperimentModel(Experiment(NetworkRef(name=DEFAULT_NETWORK), ImageRef(DEFAULT_IMAGE),
                                                 Sampling()))
+        self.model_signals = ModelSignals(self.model, self)     # its events, as Qt signals
         self.session_path: str | None = None
-        self.workbench = Workbench(self.settings, self.model, self)
+        self.jobs = Jobs(self)                  # first: every part below takes its runners from it
+        self.workbench = Workbench(self.settings, self.model, self.jobs, self)
         self.attack = AttackRunner(self.workbench, self)
         self.viewers = ViewerGrid()
-        self.view_feed = ViewFeed(self.workbench, self.attack, self.viewers, self)
+        self.view_feed = ViewFeed(self.workbench, self.attack, self.viewers, self.jobs, self)
         self.levels = LevelsBar(self.viewers, self.view_feed)
-        self.nullspace = NullSpaceOverlay(self.workbench, self.view_feed, self.viewers, self)
+        self.nullspace = NullSpaceOverlay(self.workbench, self.view_feed, self.viewers, self.jobs, self)
         self.target = TargetRunner(self.workbench, self.attack, self)
         self.target.shown.connect(self.view_feed.show_target)
         self.target.cleared.connect(self.view_feed.clear_target)
         self.banner = ErrorBanner()
-        self.session_loader = JobRunner("session", lambda: 1, self)
-        self.network_panel = NetworkPanel(self.workbench)
+        self.session_loader = self.jobs.runner("session")
+        self.network_panel = NetworkPanel(self.workbench, self.jobs)
         self.image_panel = ImagePanel(self.workbench)
         self.sampling_panel = SamplingPanel(self.workbench)
-        self.details_panel = DetailsPanel(self.workbench, self.viewers)
+        self.details_panel = DetailsPanel(self.workbench, self.viewers, self.jobs)
         self.attack_panel = AttackPanel(self.attack, self.workbench, self.viewers, self.target)
-        self.samples_panel = SamplesPanel(self.workbench)
+        self.samples_panel = SamplesPanel(self.workbench, self.jobs)
         self.attack_panel.snapshotChosen.connect(self.view_feed.choose_snapshot)
         self._build_centre()
         self.docks: dict[str, QDockWidget] = {}
@@ -87,9 +90,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self._shortcuts.follow_focus(QApplication.instance())
         self.status = StatusArea(self)
         self.cursor_label = self.status.cursor
-        quiet = {self.attack.runner, self.view_feed.preview, self.view_feed.baseline.runner}
-        for runner in self.runners():
-            self.status.watch(runner, progress=runner not in quiet)
+        quiet = (self.attack.runner, self.view_feed.preview, self.view_feed.baseline.runner)
+        self.status.watch(self.jobs, quiet=[runner.name for runner in quiet])
         self.viewers.hovered.connect(self.cursor_label.setText)
         self.workbench.status.connect(self.show_message)
         self.workbench.problem.connect(self._problem)
@@ -99,8 +101,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.attack.stateChanged.connect(self._attack_state)
         self.target.busyChanged.connect(self._target_busy)
         self.workbench.networkChanged.connect(self._title)
-        self.model.events.history.connect(self._history_changed)
-        self.model.events.modified.connect(self._title)
+        self.model_signals.history.connect(self._history_changed)
+        self.model_signals.modified.connect(self._title)
         self.workbench.imageChanged.connect(self._dirty)
         self.attack.stateChanged.connect(self._dirty)
         self.attack.updated.connect(self._dirty)        # a running search's progress is autosaved too
@@ -358,10 +360,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------------
     def runners(self):
-        return [self.workbench.loader, self.workbench.image_loader, self.session_loader, self.attack.runner,
-                self.view_feed.preview, self.view_feed.baseline.runner, self.details_panel.runner,
-                self.samples_panel.runner, self.samples_panel.view_runner, self.network_panel.inspector,
-                self.nullspace.runner]
+        return self.jobs.runners()
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this method to answer without a dialog)."""
@@ -374,7 +373,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.close()
 
     def closeEvent(self, event):
-        busy = [r.name for r in self.runners() if r.busy]
+        busy = self.jobs.busy_names()
         question = f"Still running: {', '.join(busy)}. Stop and quit?"
         if busy and not self._force_close and not self.confirm("Quit stabview", question):
             event.ignore()
@@ -388,8 +387,7 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         self.view_feed.stop()
         self.target.stop()
-        for runner in self.runners():
-            runner.shutdown()
+        self.jobs.shutdown()
         self._autosave.stop()
         self.settings.clean_exit = True
         event.accept()

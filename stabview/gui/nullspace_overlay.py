@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy
 
 from ..stability.nullspace import Cancelled, NullSpaceProjector, split_errors
-from .workers import Job, JobRunner
+from .workers import Job
 
 #: the views that get an overlay, by reconstruction
 VIEWS = {"network": "network_clean", "baseline": "baseline_clean"}
@@ -40,10 +40,10 @@ class NullSpaceOverlay(QObject):
 
     changed = Signal(object)          # numbers (dict) or None when cleared
 
-    def __init__(self, workbench, view_feed, viewers, parent: QObject | None = None):
+    def __init__(self, workbench, view_feed, viewers, jobs, parent: QObject | None = None):
         super().__init__(parent)
         self.workbench, self.view_feed, self.viewers = workbench, view_feed, viewers
-        self.runner = JobRunner("null space", lambda: workbench.settings.threads, self)
+        self.runner = jobs.runner("null space", lambda: workbench.settings.threads)
         self.enabled = False
         #: {'network': {'range_error_rel', 'null_space_error_rel', 'error_rel'}, 'baseline': …,
         #:  'truth_null_rel', 'projection'} for the image shown, or None

@@ -8,6 +8,7 @@ where it stopped) and the results are shown.
 from __future__ import annotations
 
 from ..experiment import Session
+from ..experiment.model import SETUP_FIELDS
 
 
 def capture(window) -> Session:
@@ -33,19 +34,21 @@ class Restorer:
         w, s = self.window, self.session
         wb = w.workbench
         w.attack.reset()
+        wb.drop_pending_choice()
         w.model.reset(s.experiment, {k: v for k, v in s.results.items() if k in ("more_samples", "details", "target")})
         wb.networkChanged.connect(self._check)
         wb.imageChanged.connect(self._check)
         wb.problem.connect(self._failed)
         self._check()
 
-    def _ready(self) -> bool:
-        wb = self.window.workbench
-        return wb.net is not None and wb.shown_network == self.session.experiment.network and \
-            not wb.image_loading and wb.shows_model_image()
+    def _setup_kept(self) -> bool:
+        """The model still holds the session's setup: the search belongs to what is built (a
+        network chosen while the session opened would otherwise get the session's search)."""
+        now, saved = self.window.model.experiment, self.session.experiment
+        return all(getattr(now, name) == getattr(saved, name) for name in SETUP_FIELDS)
 
     def _check(self, *args) -> None:
-        if self._ready():
+        if self.window.workbench.built():
             self._finish()
 
     def _failed(self, panel: str, message: str) -> None:
@@ -68,7 +71,7 @@ class Restorer:
         # after the network loaded: its card's preset must not stand in for the saved settings
         panel.set_params(settings.params, settings.iterations, settings.restarts)
         panel.snapshot_text.setText(s.view.get("snapshot_text", ""))
-        if self._ready():
+        if w.workbench.built() and self._setup_kept():
             w.attack.restore(s.experiment.attack, s.search)
         if s.results.get("attack_curve"):
             w.attack.set_curve(s.results["attack_curve"])

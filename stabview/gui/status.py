@@ -88,7 +88,9 @@ class StatusArea(QObject):
         self.progress.hide()
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cursor)
-        self._running: dict = {}
+        self.running: list[str] = []               # the names of the runners the bar shows
+        self.failed: tuple[str, str, str] | None = None     # the last failure: runner, job, message
+        self._quiet: set[str] = set()
         self._refresh = QTimer(self)
         self._refresh.setInterval(250)
         self._refresh.timeout.connect(self._update_progress)
@@ -96,20 +98,24 @@ class StatusArea(QObject):
     def message(self, text: str, ms: int = MESSAGE_MS) -> None:
         self.window.statusBar().showMessage(text, ms)
 
-    def watch(self, runner, *, progress: bool = True) -> None:
-        """Messages for `runner`'s jobs; with `progress`, the bar shows while it works (the
-        attack and the views' own reconstructions show their progress where they are drawn)."""
-        runner.jobStarted.connect(self._started)
-        runner.jobFinished.connect(self._finished)
-        runner.jobFailed.connect(self._failed)
-        if progress:
-            runner.busyChanged.connect(self._busy)
-            self._running[runner] = False
+    def watch(self, jobs, *, quiet=()) -> None:
+        """Messages for the jobs of every runner of `jobs` (a `Jobs`), and the bar while one works,
+        except the `quiet` runners (the attack and the views' own reconstructions show their
+        progress where they are drawn)."""
+        self._quiet = set(quiet)
+        jobs.jobStarted.connect(self._started)
+        jobs.jobFinished.connect(self._finished)
+        jobs.jobFailed.connect(self._failed)
+        jobs.busyChanged.connect(self._busy)
 
-    def _busy(self, busy: bool) -> None:
-        runner = self.sender()
-        self._running[runner] = busy
-        if any(self._running.values()):
+    def _busy(self, runner: str, busy: bool) -> None:
+        if runner in self._quiet:
+            return
+        if busy:
+            self.running.append(runner)
+        elif runner in self.running:
+            self.running.remove(runner)
+        if self.running:
             self._refresh.start()
             self._update_progress()
         else:
@@ -119,21 +125,22 @@ class StatusArea(QObject):
     def _update_progress(self) -> None:
         """Indeterminate while anything runs (jobs report their own fractions in their panels)."""
         self.progress.setRange(0, 0)
-        self.progress.setToolTip("running: " + ", ".join(r.name for r, busy in self._running.items() if busy))
+        self.progress.setToolTip("running: " + ", ".join(self.running))
         self.progress.show()
 
-    def _started(self, name: str) -> None:
+    def _started(self, runner: str, name: str) -> None:
         text = job_text(name)
         if text:
             self.message(text + " …", 0)
 
-    def _finished(self, name: str) -> None:
+    def _finished(self, runner: str, name: str) -> None:
         if name in DONE_TEXT:
             self.message(DONE_TEXT[name])
         elif job_text(name) and self.window.statusBar().currentMessage() == job_text(name) + " …":
             self.window.statusBar().clearMessage()
 
-    def _failed(self, name: str, message: str) -> None:
+    def _failed(self, runner: str, name: str, message: str) -> None:
+        self.failed = (runner, name, message)
         if name in FAILURES:
             self.window.show_error(FAILURES[name], message)
         elif job_text(name) and self.window.statusBar().currentMessage() == job_text(name) + " …":

@@ -37,18 +37,14 @@ class StudyCaseOpener(QObject):
         w = self.window
         network, image = case_choices(self.row.case)
         w.attack.reset()
+        w.workbench.drop_pending_choice()
         w.model.update(f"study case {self.row.id[:8]}", network=network, image=image, details=())
         w.workbench.networkChanged.connect(self._check)
         w.workbench.imageChanged.connect(self._check)
         self._check()
 
-    def _ready(self) -> bool:
-        wb = self.window.workbench
-        return wb.net is not None and wb.shown_network == self.window.model.experiment.network and \
-            not wb.image_loading and wb.shows_model_image()
-
     def _check(self, *args) -> None:
-        if not self._ready():
+        if not self.window.workbench.built():
             return
         w = self.window
         w.workbench.networkChanged.disconnect(self._check)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from .baseline_jobs import BaselineQueue
 from .scales import MODES, DifferenceScale, PerturbationScale
-from .workers import Job, JobRunner
+from .workers import Job
 
 
 def magnitude(a: np.ndarray | None) -> np.ndarray | None:
@@ -28,11 +28,11 @@ def magnitude(a: np.ndarray | None) -> np.ndarray | None:
 class ViewFeed(QObject):
     """Feeds `viewers` (a ViewerGrid) from the workbench, the attack runner and the baseline."""
 
-    def __init__(self, workbench, attack, viewers, parent: QObject | None = None):
+    def __init__(self, workbench, attack, viewers, jobs, parent: QObject | None = None):
         super().__init__(parent)
         self.workbench, self.attack, self.viewers = workbench, attack, viewers
-        self.preview = JobRunner("preview", lambda: workbench.settings.threads, self)
-        self.baseline = BaselineQueue(lambda: workbench.settings.threads, self)
+        self.preview = jobs.runner("preview", lambda: workbench.settings.threads)
+        self.baseline = BaselineQueue(jobs.runner("baseline", lambda: workbench.settings.threads), self)
         self.images: dict[str, np.ndarray | None] = {}
         self.raw: dict[str, np.ndarray | None] = {}      # what was shown, before |·| (complex kept)
         self.scale = DifferenceScale()

@@ -23,7 +23,7 @@ from ..experiment import ExperimentModel, ImageRef, NetworkRef, Sampling
 from ..runtime import resolve_device
 from ..stability.detail_canvas import DetailCanvas
 from .image_process import is_large, load_in_child
-from .workers import Job, JobRunner
+from .workers import Job
 
 DEFAULT_SHAPE = (128, 128)
 #: loaded networks and images kept besides those the history keeps (most recent first)
@@ -53,15 +53,16 @@ class Workbench(QObject):
     problem = Signal(str, str)       # panel name, message ('' clears it)
     status = Signal(str)
 
-    def __init__(self, settings, model: ExperimentModel, parent: QObject | None = None):
+    def __init__(self, settings, model: ExperimentModel, jobs, parent: QObject | None = None):
         super().__init__(parent)
         self.settings = settings
         self.model = model
+        self.jobs = jobs                 # the window's `Jobs`: every background runner
         self.net = None
         self.base_image = torch.zeros(DEFAULT_SHAPE)
         self.canvas = DetailCanvas(DEFAULT_SHAPE)
-        self.loader = JobRunner("loader", lambda: self.settings.threads, self)
-        self.image_loader = JobRunner("image loader", lambda: 1, self)
+        self.loader = jobs.runner("loader", lambda: self.settings.threads)
+        self.image_loader = jobs.runner("image loader")
         self.generation = 0          # bumped whenever x, the network or the operator changes
         self._net_ref: NetworkRef | None = None
         self._image_key: tuple | None = None            # (ImageRef, shape) of base_image
@@ -70,6 +71,7 @@ class Workbench(QObject):
         self._pinned: dict[NetworkRef, object] = {}     # networks handed over in memory
         self._image_request: tuple | None = None
         self._network_request: NetworkRef | None = None   # the model's, waiting for a running load
+        self._choices = 0            # bumped by drop_pending_choice: a running load is chosen only if unchanged
         self._op_key = (self.sampling, DEFAULT_SHAPE, "cpu")
         self.op = self.sampling.operator(DEFAULT_SHAPE)
         events = model.events
@@ -108,6 +110,11 @@ class Workbench(QObject):
         """The image in use is the model's, at the network's shape (not a stand-in)."""
         return self._image_key == (self.model.experiment.image, self.shape)
 
+    def built(self) -> bool:
+        """What the model says is loaded and shown: its network and its image (nothing loading)."""
+        return self.net is not None and self._net_ref == self.model.experiment.network and \
+            not self.image_loading and self.shows_model_image()
+
     def image(self) -> torch.Tensor:
         """x + d as a real `(H, W)` tensor (a new tensor each call: safe to hand to a worker)."""
         return self.base_image + self.canvas.tensor()
@@ -139,11 +146,13 @@ class Workbench(QObject):
         """Load in the loader thread (`make_ref` runs there: a file's hash takes a while).
 
         A load the model asks for (undo, a session) while another runs waits for it and wins:
-        the running load's network is kept for later, but not chosen."""
+        the running load's network is kept for later, but not chosen; so is a user's load when
+        the model's network changed while it ran (undo) or `drop_pending_choice` was called."""
         if self.loader.busy and not choose:
             self._network_request = make_ref()
             return True
         device = self.device
+        asked_on = self.model.experiment.network, self._choices   # a choice while these stay
 
         def work(job: Job):
             ref = make_ref()
@@ -156,7 +165,7 @@ class Workbench(QObject):
             _remember(self._networks, ref, net)
             if self._next_network_load():
                 return
-            if choose:
+            if choose and (self.model.experiment.network, self._choices) == asked_on:
                 self._choose_network(ref, net)
             elif ref == self.model.experiment.network:
                 self._show_network()
@@ -179,6 +188,11 @@ class Workbench(QObject):
             else:
                 self._load_network(lambda: ref, ref.label, choose=False)
         return True
+
+    def drop_pending_choice(self) -> None:
+        """A network still loading for a user's choice will be kept but not chosen: a session or a
+        study case is about to set the model's network (even to the one it holds now)."""
+        self._choices += 1
 
     def set_network(self, net, ref: NetworkRef | None = None) -> None:
         """Use `net` (a `ReconstructionNetwork` already in memory), as if it had been loaded."""

@@ -9,6 +9,7 @@ from stabview.experiment import Session, autosave_path
 from stabview.stability.reports import attack_result
 
 from .conftest import wait_idle
+from .networks import write_small_network
 
 
 def attack_for(window, qtbot, iterations=6):
@@ -74,6 +75,22 @@ def test_save_and_reopen_a_session_restores_everything(window, make_window, tmp_
         w.attack_panel.run()
         qtbot.waitUntil(lambda w=w: w.attack.state == "finished", timeout=20000)
     np.testing.assert_allclose(other.attack.search.r.numpy(), window.attack.search.r.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_network_still_loading_when_a_session_opens_does_not_replace_the_sessions(window, tmp_path, qtbot):
+    from stabview.gui.session_io import Restorer
+    window.details_panel.stamp_at(12, 20)
+    path = window.save_session(str(tmp_path / "mine.json"))
+    session = Session.open(path)
+    other = write_small_network(tmp_path / "other", name="other-cascade", seed=1)
+    assert window.workbench.load_network(str(other))          # a user's choice, still loading …
+    Restorer(window, session, path).start()                     # … when the session opens
+    qtbot.waitUntil(lambda: not window.workbench.loader.busy, timeout=10000)
+    wait_idle(qtbot, window)
+    assert window.model.experiment.network == session.experiment.network
+    assert window.workbench.shown_network == session.experiment.network
+    assert window.workbench.net.card.name == "tiny-cascade" and window.workbench.built()
+    assert window.model.experiment.details == session.experiment.details
 
 
 def test_autosave_writes_a_session_that_opens(window, qtbot):

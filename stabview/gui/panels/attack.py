@@ -1,6 +1,7 @@
-"""Attack panel: the mode (budgeted: ε, restarts; paper: presets, λ, γ, η, τ, momentum kind,
-snapshots), iterations, p(x), domain, ROI; controls; the adequacy beside the progress; live curves
-of Q, ‖r‖/‖x‖ and the network's change; the budget curve; a slider over the snapshots r₁ < r₂ < …"""
+"""Attack panel: the mode and its form (budgeted: attack_budgeted.py; paper: attack_paper.py;
+targeted: attack_target.py), iterations, p(x), domain, ROI; controls; the adequacy beside the
+progress; live curves of Q, ‖r‖/‖x‖ and the network's change; the budget curve; a slider over the
+snapshots r₁ < r₂ < …"""
 
 from __future__ import annotations
 
@@ -8,24 +9,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QLabel,
-                               QLineEdit, QPushButton, QRadioButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QRadioButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from ...errors import StabviewError
-from ...stability.params import DOMAINS, METHODS, PAPER_PRESETS, TARGETS, AttackParams
-from ..theme import CURVE_COLOURS, current_theme, error_colour
+from ...stability.params import DOMAINS, TARGETS, AttackParams
+from ..theme import current_theme, error_colour
+from .attack_budgeted import BudgetedForm
+from .attack_curves import LiveCurves
 from .attack_display import current_numbers, grown_range, progress_text, snapshot_label
-from .attack_mode import BudgetControls, adequacy, adequacy_text, diverged_text
+from .attack_mode import adequacy, adequacy_text, diverged_text
+from .attack_paper import PaperForm
 from .attack_target import TIPS as TARGET_TIPS, TargetControls
 from .budget_curve_plot import BudgetCurvePlot
 from ..target_runner import NO_DETAIL
-from .common import NumberField, ProblemLabel, legend_below
+from .common import ProblemLabel
 
 __all__ = ["AttackPanel", "current_numbers", "grown_range", "progress_text", "snapshot_label"]
-
-NUMBERS = (("lam", "λ", "weight of −λ/2‖r‖² in Q: larger keeps r smaller"),
-           ("momentum", "γ", "momentum of the ascent, in [0, 1)"),
-           ("lr", "η", "learning rate of the ascent"),
-           ("init_scale", "τ", "r₀ = τ·U[0,1]ᴺ"))
 
 
 class AttackPanel(QWidget):
@@ -54,33 +53,16 @@ class AttackPanel(QWidget):
             self.mode_group.addButton(button)
             mode_row.addWidget(button, (len(self.modes) - 1) // 2, (len(self.modes) - 1) % 2)
         self.modes["budgeted"].setChecked(True)
-        self.budget = BudgetControls()
-        self.restarts = self.budget.restarts
-        self.budgeted_box, self.paper_box = QWidget(), QWidget()
-        budgeted_form = QFormLayout(self.budgeted_box)
-        budgeted_form.setContentsMargins(0, 0, 0, 0)
-        budgeted_form.addRow("ε", self.budget)
-        budgeted_form.addRow("restarts", self.restarts)
-        self.preset = QComboBox()
-        self.preset.setStatusTip("Fill the parameters from the network's card or the paper's Table 1 "
-                                 "(switches to the paper mode)")
-        self.preset.activated.connect(self._preset_chosen)
-        self.fields: dict[str, NumberField] = {}
+        self.budgeted_box, self.paper_box = BudgetedForm(), PaperForm()
+        # the forms' widgets, as the panel's own (sessions, scripts and tests set them)
+        self.budget, self.restarts = self.budgeted_box.budget, self.budgeted_box.restarts
+        self.preset, self.fields = self.paper_box.preset, self.paper_box.fields
+        self.method, self.snapshot_text = self.paper_box.method, self.paper_box.snapshot_text
+        self.paper_box.presetChosen.connect(lambda params, iterations: self.set_params(params, iterations or None))
         form = QFormLayout()
         form.addRow("mode", mode_row)
         form.addRow(self.budgeted_box)
         form.addRow(self.paper_box)
-        paper_form = QFormLayout(self.paper_box)
-        paper_form.setContentsMargins(0, 0, 0, 0)
-        paper_form.addRow("preset", self.preset)
-        grid = QGridLayout()
-        for k, (key, symbol, tip) in enumerate(NUMBERS):
-            field = NumberField(getattr(AttackParams(), key), tip=tip,
-                                maximum=0.999 if key == "momentum" else 1e9)
-            self.fields[key] = field
-            grid.addWidget(QLabel(symbol), k // 2, 2 * (k % 2))
-            grid.addWidget(field, k // 2, 2 * (k % 2) + 1)
-        paper_form.addRow(grid)
         self.iterations = QSpinBox()
         self.iterations.setRange(1, 100_000)
         self.iterations.setValue(100)
@@ -91,15 +73,9 @@ class AttackPanel(QWidget):
         self.domain = QComboBox()
         self.domain.addItems(DOMAINS)
         self.domain.setToolTip("perturb the image (r) or the measurements (r̃)")
-        self.method = QComboBox()
-        self.method.addItems(METHODS)
-        self.method.setToolTip("momentum kind: heavy-ball (the paper) or Nesterov")
         self.use_roi = QCheckBox("confine r to a region (box on the x view)")
         self.use_roi.toggled.connect(self._roi_toggled)
-        self.snapshot_text = QLineEdit()
-        self.snapshot_text.setPlaceholderText("auto: a third and two thirds")
-        self.snapshot_text.setToolTip("iterations whose r is kept, e.g. 20, 50, 80")
-        for combo in (self.target, self.domain, self.method):
+        for combo in (self.target, self.domain):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6)
         pairs = QGridLayout()            # two settings per row keeps the panel short at 800 px
@@ -108,8 +84,6 @@ class AttackPanel(QWidget):
             pairs.addWidget(QLabel(label), k // 2, 2 * (k % 2))
             pairs.addWidget(widget, k // 2, 2 * (k % 2) + 1)
         form.addRow(pairs)
-        paper_form.addRow("momentum", self.method)
-        paper_form.addRow("snapshots at", self.snapshot_text)
         form.addRow(self.use_roi)
         self.mode_group.buttonClicked.connect(lambda button: self._mode_changed())
         self.buttons: dict[str, QPushButton] = {}
@@ -151,26 +125,9 @@ class AttackPanel(QWidget):
         self.targeted = TargetControls(self, target)
         self.curve_plot = BudgetCurvePlot()
         self.curve_plot.hide()             # shown once a curve has points or runs
-        self.objective_plot = pg.PlotWidget(title="Q(r)")
-        self.percent_plot = pg.PlotWidget(title="size of r and of Δf (%)")
-        for plot in (self.objective_plot, self.percent_plot):
-            plot.setMinimumHeight(120)
-            plot.setMaximumHeight(190)
-            plot.disableAutoRange()
-            plot.setMouseEnabled(False, False)
-            plot.setLabel("bottom", "iteration")
-            plot.getAxis("left").enableAutoSIPrefix(False)
-            # no grid: pyqtgraph redraws grid lines on every paint, 5× the cost of the curves
-        legend_below(self.percent_plot, columns=2)
-        self.curve_q = self.objective_plot.plot(pen=pg.mkPen(CURVE_COLOURS["objective"], width=2))
-        self.curve_r = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["perturbation"], width=2), name="‖r‖/‖x‖")
-        self.curve_f = self.percent_plot.plot(pen=pg.mkPen(CURVE_COLOURS["change"], width=2), name="‖Δf‖/‖f‖")
-        # where the snapshot chosen on the perturbation path lies on the curves
-        self.markers = [pg.InfiniteLine(angle=90, pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine))
-                        for _ in range(2)]
-        for plot, marker in zip((self.objective_plot, self.percent_plot), self.markers):
-            plot.addItem(marker, ignoreBounds=True)
-            marker.hide()
+        self.curves = LiveCurves()
+        self.objective_plot, self.percent_plot = self.curves.plots()      # the window themes them
+        self.markers = self.curves.markers
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setStatusTip("Scrub the kept perturbations r₁ < r₂ < … (right end: the current r)")
@@ -189,7 +146,6 @@ class AttackPanel(QWidget):
         layout.addWidget(self.slider)
         layout.addWidget(self.slider_label)
         self._roi_item = None
-        self._fitted: dict = {}
         self._warned = False
         attack.updated.connect(self.show_view)
         attack.stateChanged.connect(self._state_changed)
@@ -207,29 +163,9 @@ class AttackPanel(QWidget):
 
     # --- parameters --------------------------------------------------------------------------
     def refresh_presets(self) -> None:
-        """Card preset first (the tuned values), then the paper's; the card's is applied."""
-        self.preset.clear()
+        """The new network's presets in the paper form (the mode and the shared settings stay)."""
         net = self.workbench.net
-        if net is not None and net.card.attack_preset:
-            self.preset.addItem(f"card: {net.card.name} (tuned)", dict(net.card.attack_preset))
-        for name, params in PAPER_PRESETS.items():
-            self.preset.addItem(f"paper: {name}", {**params.to_dict(), "iterations": 100})
-        if net is not None and not net.card.attack_preset and net.card.name in PAPER_PRESETS:
-            self.preset.setCurrentIndex(list(PAPER_PRESETS).index(net.card.name))
-        self._fill_paper(self.preset.itemData(self.preset.currentIndex()) or {})
-
-    def _fill_paper(self, data: dict) -> None:
-        """The paper mode's fields from a preset (the mode and the shared settings stay)."""
-        params = AttackParams.from_dict({**data, "mode": "paper"})
-        for key, field in self.fields.items():
-            field.set_value(getattr(params, key))
-        self.method.setCurrentText(params.method)
-
-    def _preset_chosen(self, index: int) -> None:
-        """A preset chosen by the user: its values, in the paper mode they belong to."""
-        data = self.preset.itemData(index) or {}
-        self.set_params(AttackParams.from_dict({**data, "mode": "paper"}),
-                        int(data.get("iterations", self.iterations.value())))
+        self.paper_box.refresh_presets(None if net is None else net.card)
 
     def mode(self) -> str:
         """'budgeted', 'paper', 'false feature' or 'missing feature'."""
@@ -246,7 +182,7 @@ class AttackPanel(QWidget):
         mode = self.mode()
         targeted = self.targeted.is_targeted(mode)
         self.budgeted_box.setVisible(mode != "paper")
-        self.budgeted_box.layout().setRowVisible(self.restarts, not targeted)
+        self.budgeted_box.show_restarts(not targeted)
         self.paper_box.setVisible(mode == "paper")
         if targeted:
             self.targeted.check()
@@ -264,11 +200,9 @@ class AttackPanel(QWidget):
             self.set_params(settings.params, settings.iterations, settings.restarts)
 
     def set_params(self, params: AttackParams, iterations: int | None = None, restarts: int | None = None) -> None:
-        for key, field in self.fields.items():
-            field.set_value(getattr(params, key))
+        self.paper_box.set_params(params)
         self.target.setCurrentText(params.target)
         self.domain.setCurrentText(params.domain)
-        self.method.setCurrentText(params.method)
         self.budget.set_budget(params.budget)
         self.set_mode(params.mode)
         if iterations is not None:
@@ -278,12 +212,7 @@ class AttackPanel(QWidget):
 
     def params(self) -> AttackParams:
         """The parameters as entered; raises StabviewError naming the bad field."""
-        values = {}
-        for key, field in self.fields.items():
-            value = field.value()
-            if value is None:
-                raise StabviewError(f"{dict((k, s) for k, s, _ in NUMBERS)[key]} is not a valid number")
-            values[key] = value
+        values = self.paper_box.values()
         budget = self.budget.budget()
         if budget is None:
             raise StabviewError("ε must be a number > 0 (in % of ‖x‖, e.g. 2)")
@@ -294,14 +223,7 @@ class AttackPanel(QWidget):
     def snapshot_iterations(self) -> tuple[int, ...]:
         if self.mode() != "paper":
             return ()                # snapshots of the paper's path r₁ < r₂ < r₃ (Snapshot still keeps any r)
-        n = self.iterations.value()
-        text = self.snapshot_text.text().strip()
-        if not text:
-            return tuple(sorted({max(1, n // 3), max(1, 2 * n // 3)}))
-        try:
-            return tuple(sorted({int(v) for v in text.replace(";", ",").split(",") if v.strip()}))
-        except ValueError:
-            raise StabviewError(f"snapshots: expected iterations like 20, 50, got '{text}'") from None
+        return self.paper_box.snapshot_iterations(self.iterations.value())
 
     def roi_mask(self) -> np.ndarray | None:
         if not self.use_roi.isChecked() or self._roi_item is None:
@@ -369,26 +291,9 @@ class AttackPanel(QWidget):
             q = np.fromiter((h["objective"] for h in history), float, n)
             r = 100 * np.fromiter((h["perturbation_rel"] for h in history), float, n)
             f = 100 * np.fromiter((h["network_change_rel"] for h in history), float, n)
-            self.curve_q.setData(its, q)
-            self.curve_r.setData(its, r)
-            self.curve_f.setData(its, f)
-            self._fit(self.objective_plot, its, q)
-            self._fit(self.percent_plot, its, np.concatenate([r, f]))
+            self.curves.show(its, q, r, f, self.attack.iterations)
             self._show_ceiling()
             self.progress.setText(progress_text(view, self.attack.iterations))
-
-    def _fit(self, plot, its: np.ndarray, values: np.ndarray) -> None:
-        x_range = (0.0, float(max(self.attack.iterations, its.max() + 1)))
-        if tuple(plot.viewRange()[0]) != x_range:
-            plot.setXRange(*x_range, padding=0)
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            lo, hi = plot.viewRange()[1]
-            new = grown_range((lo, hi) if self._fitted.get(id(plot)) else (np.inf, -np.inf),
-                              float(finite.min()), float(finite.max()))
-            if new is not None:
-                self._fitted[id(plot)] = True
-                plot.setYRange(*new, padding=0)
 
     # --- the ceiling ----------------------------------------------------------------------------
     def measure_ceiling(self) -> bool:
@@ -447,10 +352,8 @@ class AttackPanel(QWidget):
         if state == "finished":
             self._show_ceiling()
         if state == "idle":
-            self._fitted = {}
             self.progress.setText("not started")
-            for curve in (self.curve_q, self.curve_r, self.curve_f):
-                curve.setData([], [])
+            self.curves.clear()
 
     def _snapshots_changed(self) -> None:
         n = len(self.attack.snapshots)
@@ -464,10 +367,7 @@ class AttackPanel(QWidget):
 
     def _slider_moved(self, value: int) -> None:
         snaps = self.attack.snapshots
-        for marker in self.markers:
-            marker.setVisible(value < len(snaps))
-            if value < len(snaps):
-                marker.setValue(snaps[value]["iteration"])
+        self.curves.mark(snaps[value]["iteration"] if value < len(snaps) else None)
         if value < len(snaps):
             self.slider_label.setText(snapshot_label(snaps[value], value))
             self.snapshotChosen.emit(value)

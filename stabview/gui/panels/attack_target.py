@@ -85,10 +85,7 @@ class TargetControls(QObject):
         return started
 
     def _clear_curves(self) -> None:
-        panel = self.panel
-        panel._fitted = {}
-        for curve in (panel.curve_q, panel.curve_r, panel.curve_f):
-            curve.setData([], [])
+        self.panel.curves.clear()
 
     def _show_history(self, history: list[dict]) -> None:
         if not history:
@@ -97,11 +94,7 @@ class TargetControls(QObject):
         its = np.array([h["iteration"] for h in history], float)
         misfit = np.array([h["objective_rel"] for h in history], float)
         size = 100 * np.array([h["perturbation_rel"] for h in history], float)
-        panel.curve_q.setData(its, misfit)
-        panel.curve_r.setData(its, size)
-        panel.curve_f.setData([], [])
-        panel._fit(panel.objective_plot, its, misfit)
-        panel._fit(panel.percent_plot, its, size)
+        panel.curves.show(its, misfit, size, None, panel.attack.iterations)
 
     def _progressed(self, state: dict) -> None:
         self._show_history(self.target.history)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDoubleSpinBox, QFormLayout, QGridL
 from ...errors import StabviewError
 from ...stability.details import DEFAULT_TEXT, SYMBOLS, Detail, structural_test
 from ...experiment import reconstructors
-from ..workers import Job, JobRunner
+from ..workers import Job
 from .common import ProblemLabel
 
 TOOLS = (("", "Pan/zoom"), ("stamp", "Stamp"), ("brush", "Brush"), ("eraser", "Eraser"))
@@ -21,10 +21,10 @@ TOOLS = (("", "Pan/zoom"), ("stamp", "Stamp"), ("brush", "Brush"), ("eraser", "E
 class DetailsPanel(QWidget):
     """Chooses the tool and the stamp; applies the viewer's clicks and strokes to the model."""
 
-    def __init__(self, workbench, viewers, parent: QWidget | None = None):
+    def __init__(self, workbench, viewers, jobs, parent: QWidget | None = None):
         super().__init__(parent)
         self.workbench, self.viewers = workbench, viewers
-        self.runner = JobRunner("details", lambda: workbench.settings.threads, self)
+        self.runner = jobs.runner("details", lambda: workbench.settings.threads)
         self.tools = QButtonGroup(self)
         tool_row = QHBoxLayout()
         for k, (key, text) in enumerate(TOOLS):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem
 
 from ...errors import StabviewError
 from ...experiment import NetworkRef
-from ..workers import Job, JobRunner
+from ..workers import Job
 from .common import ProblemLabel
 
 MODEL_FILTER = "Model files (*.safetensors *.pt *.pth *.onnx *.ts *.zip);;All files (*)"
@@ -45,7 +45,7 @@ def card_facts(card) -> str:
 class NetworkPanel(QWidget):
     """Lists the shipped networks; selecting one loads it in the background."""
 
-    def __init__(self, workbench, parent: QWidget | None = None):
+    def __init__(self, workbench, jobs, parent: QWidget | None = None):
         super().__init__(parent)
         self.workbench = workbench
         self.zoo_list = QListWidget()
@@ -79,7 +79,7 @@ class NetworkPanel(QWidget):
         self.inspection.hide()
         self.report = None               # the last Inspection of a user's file
         self._opening: str | None = None  # a user's file asked for, not loaded yet
-        self.inspector = JobRunner("inspect", lambda: 1, self)
+        self.inspector = jobs.runner("inspect")
         layout = QVBoxLayout(self)
         for w in (self.zoo_list, self.empty_note, self.open_button, self.busy, self.facts, self.problem,
                   self.inspection):

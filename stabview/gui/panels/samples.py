@@ -15,7 +15,7 @@ from ...errors import StabviewError
 from ...stability.samples import sweep
 from ...experiment import reconstructors
 from ..theme import CURVE_COLOURS, TRAINED_COLOUR
-from ..workers import Job, JobRunner
+from ..workers import Job
 from .common import ProblemLabel, legend_below
 
 DEFAULT_RATES = (0.1, 0.15, 0.2, 0.25, 0.33, 0.4, 0.5, 0.6)
@@ -25,11 +25,11 @@ DEFAULT_VIEWS = (25, 50, 100, 200, 500, 1000)
 class SamplesPanel(QWidget):
     """Runs `stability.samples.sweep` in a worker; the plot fills in as results arrive."""
 
-    def __init__(self, workbench, parent: QWidget | None = None):
+    def __init__(self, workbench, jobs, parent: QWidget | None = None):
         super().__init__(parent)
         self.workbench = workbench
-        self.runner = JobRunner("samples", lambda: workbench.settings.threads, self)
-        self.view_runner = JobRunner("samples-view", lambda: workbench.settings.threads, self)
+        self.runner = jobs.runner("samples", lambda: workbench.settings.threads)
+        self.view_runner = jobs.runner("samples-view", lambda: workbench.settings.threads)
         self.rates_edit = QLineEdit()
         self.rates_edit.setToolTip("comma-separated rates (MRI) or numbers of views (CT); empty: defaults")
         self.with_baseline = QCheckBox("baseline")

@@ -1,8 +1,10 @@
 """Test 1 in the window: run, pause, step, stop, reset and snapshot the worst-case search.
 
-In budgeted mode (the default) Run does what `stabview attack` does: the ceiling first (unless
-measured for this setup), then one start along its direction and `restarts` random ones
-(`attack_starts.StartPlan`); the best start is shown and reported. In paper mode it is one
+In budgeted mode (the default) Run does what `stabview attack` does, step by step: the ceiling
+first (unless measured for this setup), then the CLI's plan (`attack_starts.StartPlan` over
+`stability.worst_case.WorstCasePlan`: the start along the ceiling's direction and `restarts`
+random ones screened, the leaders run on, and the continuation from a quarter of ε); the best
+start is shown and reported. In paper mode it is one
 `PerturbationSearch` run to `iterations`. The Curve command runs the budget curve
 (`budget_curve`) in the same thread.
 
@@ -26,9 +28,9 @@ from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
 from .attack_keeping import SearchKeeping
 from .attack_measures import MeasureCommands
-from .attack_starts import StartPlan, ended
+from .attack_starts import StartPlan
 from .attack_views import AttackMemento, AttackView, clean_images, make_view, snapshot_entry
-from .workers import Job, JobRunner
+from .workers import Job
 
 DISPLAY_INTERVAL = 0.25
 #: parameters that define r₀ or the objective: changing them means starting again
@@ -101,7 +103,7 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
     def configure(self, params: AttackParams, iterations: int, snapshot_at=(), roi=None,
                   restarts: int | None = None) -> None:
         """New settings (into the model); a running search keeps λ/γ/η changes, others need a
-        reset (done here). More restarts after a budgeted run plan the extra random starts."""
+        reset (done here). Other restarts after a budgeted run: the next Run runs the plan anew."""
         restart = self.search is not None and (
             any(getattr(params, f) != getattr(self.params, f) for f in RESTART_FIELDS)
             or (roi is None) != (self.roi is None)
@@ -116,8 +118,6 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
             if not params.budgeted:
                 self.search.params = params
                 self.search.snapshot_at = set(self.snapshot_at)
-            elif self.plan is not None:
-                self.plan.add_randoms(params.seed, self.restarts)
 
     # --- commands --------------------------------------------------------------------------
     def run(self) -> bool:
@@ -175,6 +175,9 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
         if self.search is not None and self._generation != self.workbench.generation:
             self.reset()
         budgeted = self.params.budgeted
+        if budgeted and self.plan is not None and self.plan.complete and self.plan.plan is not None \
+                and self.plan.plan.restarts != self.restarts:
+            self.plan = None          # the plan again, with the new number of random starts
         if (self.plan.complete if budgeted and self.plan is not None
                 else not budgeted and self.search is not None and self.search.iteration >= target):
             self._set_state("finished")
@@ -204,8 +207,8 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
         return self._view(search, images=True)
 
     def _work_budgeted(self, job: Job, max_steps: int | None, setup) -> AttackView | None:
-        """Budgeted mode: the ceiling (unless measured), then each start until it ends; the best
-        start is kept as `search` when every start has ended. None: cancelled in the ceiling."""
+        """Budgeted mode: the ceiling (unless measured), then the CLI's plan step by step; the
+        best start is kept as `search` once the plan is complete. None: cancelled in the ceiling."""
         net, op, x, params, roi = setup
         if self.plan is None:
             direction = None
@@ -216,20 +219,18 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
                         return None
                     self.ceiling = measured
                 direction = self.ceiling["direction"]
-            self.plan = StartPlan.for_params(params, self.restarts, direction)
-        plan, roi_t = self.plan, None if roi is None else torch.as_tensor(roi)
-        steps, last_display = 0, [time.perf_counter()]
+            self.plan = StartPlan.for_setup(net, op, x, params, self.iterations, self.restarts, direction,
+                                            None if roi is None else torch.as_tensor(roi))
+        plan, steps, last_display = self.plan, 0, [time.perf_counter()]
         while not job.cancelled() and (max_steps is None or steps < max_steps):
-            search = plan.current
-            if search is None or ended(search, self.iterations):
-                search = plan.begin_next(net, op, x, params, roi_t)
-                if search is None:
-                    break
+            if plan.step(job.cancelled) is None:
+                break            # complete, or paused part-way through a step (nothing changed)
+            search = plan.plan.current
+            if search is not self.search:
                 self._show_start(job, search)
-            self._step(job, search, last_display)
+            self._show_step(job, search, last_display)
             steps += 1
-        if not plan.pending and (plan.current is None or ended(plan.current, self.iterations)):
-            plan.finish()
+        if plan.complete:
             self.search = plan.best()
         return None if self.search is None else self._view(self.search, images=True)
 
@@ -244,6 +245,10 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
 
     def _step(self, job: Job, search: PerturbationSearch, last_display: list) -> None:
         search.step()
+        self._show_step(job, search, last_display)
+
+    def _show_step(self, job: Job, search: PerturbationSearch, last_display: list) -> None:
+        """Offer the step's numbers (and, every DISPLAY_INTERVAL, its images) to the GUI."""
         if self._snapshot_wanted.is_set() or len(search.snapshots) > len(self.snapshots):
             self._sync_snapshots(search)
         now = time.perf_counter()

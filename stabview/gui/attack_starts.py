@@ -1,20 +1,20 @@
-"""The budgeted search's starts as the window runs them: the ceiling's direction, then random ones.
+"""The budgeted search as the window runs it: the CLI's own plan (`stability.worst_case.WorstCasePlan`).
 
-The same plan as `stability.worst_case.search_worst_case` (the CLI's default attack), kept as an
-object so the window can show, pause and step whichever start is running: each start is a
-`PerturbationSearch` run until it stalls or reaches the iterations per start, and the best start
-(the highest objective of its reported r) is the one shown, saved and exported. No Qt here.
+The window steps the same plan as `stabview attack`: the ceiling's direction and the random
+starts screened, the leader run on beside the ceiling's start, and the continuation from a
+quarter of ε; Pause stops between (or inside) any two steps and Run goes on from there. This
+object adds what the window shows: which start is running, the best start so far, every start's
+record for result.json. A search read back from a session is a plan whose only start is that
+search. No Qt here.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import torch
 
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
-from ..stability.worst_case import StartRecord
+from ..stability.worst_case import Progress, StartRecord, WorstCasePlan
 
 
 def objective(search: PerturbationSearch | None) -> float:
@@ -28,78 +28,70 @@ def ended(search: PerturbationSearch, iterations: int) -> bool:
     return search.stopped_by in ("stalled", "diverged") or search.iteration >= iterations
 
 
-@dataclass
 class StartPlan:
-    """Starts not begun yet (label, seed, start r or None), the running one and the finished ones."""
+    """The starts of one budgeted search: a running `WorstCasePlan`, or one restored search."""
 
-    pending: list[tuple[str, int, torch.Tensor | None]]
-    done: list[tuple[str, PerturbationSearch]] = field(default_factory=list)
-    current: PerturbationSearch | None = None
-    label: str = ""
-    randoms: int = 0                   # random starts planned so far (seeds seed, seed+1, …)
+    def __init__(self, plan: WorstCasePlan | None = None, restored: tuple[str, PerturbationSearch] | None = None):
+        self.plan = plan
+        self.restored = restored
 
     @classmethod
-    def for_params(cls, params: AttackParams, restarts: int, direction: torch.Tensor | None) -> "StartPlan":
-        """One start along the ceiling's direction (when measured), then `restarts` random ones
-        (at least one when there is no direction), seeded seed, seed + 1, … as the CLI does."""
-        plan = cls([("ceiling", params.seed, direction)] if direction is not None else [])
-        plan.add_randoms(params.seed, max(int(restarts), 0 if direction is not None else 1))
-        return plan
+    def for_setup(cls, net, op, x: torch.Tensor, params: AttackParams, iterations: int, restarts: int,
+                  direction: torch.Tensor | None, roi=None, budgets=None) -> "StartPlan":
+        """The CLI's plan for this setup: a start along the ceiling's `direction` (when measured)
+        and `restarts` random ones seeded seed, seed + 1, … (at least one without a direction)."""
+        return cls(WorstCasePlan(net, op, x, params, iterations, restarts=restarts, direction=direction,
+                                 roi=roi, budgets=budgets))
 
     @classmethod
     def finished_with(cls, search: PerturbationSearch, label: str = "restored") -> "StartPlan":
         """A plan whose only (finished) start is `search`, e.g. one read back from a session."""
-        return cls([], [(label, search)], randoms=1)
+        return cls(restored=(label, search))
 
-    def add_randoms(self, seed: int, restarts: int) -> bool:
-        """Plan random starts up to `restarts` in all (more restarts after a run adds the rest)."""
-        new = [(f"random (seed {seed + k})", seed + k, None) for k in range(self.randoms, int(restarts))]
-        self.pending += new
-        self.randoms = max(self.randoms, int(restarts))
-        return bool(new)
-
-    @property
-    def total(self) -> int:
-        return len(self.done) + (self.current is not None) + len(self.pending)
+    def step(self, should_stop=None) -> Progress | None:
+        """The plan's next step (see `WorstCasePlan.step`); None when paused inside it or complete."""
+        if self.plan is None:
+            return None
+        self.plan.should_stop = should_stop
+        return self.plan.step()
 
     @property
-    def number(self) -> int:
-        """1-based number of the running (or last) start."""
-        return len(self.done) + (self.current is not None)
+    def current(self) -> PerturbationSearch | None:
+        """The start being stepped (None once complete)."""
+        return None if self.complete else self.plan.current
 
     @property
     def complete(self) -> bool:
-        return self.current is None and not self.pending
+        return self.plan is None or self.plan.finished
 
-    def begin_next(self, net, op, x: torch.Tensor, params: AttackParams, roi) -> PerturbationSearch | None:
-        """Finish the running start (if any) and create the next one; None when none is left."""
-        self.finish()
-        if not self.pending:
-            return None
-        self.label, seed, start = self.pending.pop(0)
-        self.current = PerturbationSearch(net, op, x, params.with_(seed=seed), roi=roi, start=start)
-        return self.current
-
-    def finish(self) -> None:
-        if self.current is not None:
-            self.done.append((self.label, self.current))
-            self.current = None
+    @property
+    def starts(self) -> list[tuple[str, PerturbationSearch]]:
+        """Every start made so far, as (label, search)."""
+        return [self.restored] if self.plan is None else list(self.plan.tried)
 
     def best(self) -> PerturbationSearch | None:
-        """The search with the highest objective among every start (running one included)."""
-        searches = [s for _, s in self.done] + ([self.current] if self.current is not None else [])
-        return max(searches, key=objective, default=None)
+        """The reported search once complete; before, the best start so far at the target budget."""
+        if self.plan is None:
+            return self.restored[1]
+        if self.plan.finished:
+            return self.plan.result.best
+        budget = self.plan.params.budget
+        at_budget = [s for _, s in self.plan.tried if s.params.budget == budget and s.result_state is not None]
+        return max(at_budget, key=objective, default=None)
 
     def phase(self) -> str:
-        """'start 2/3 (random (seed 1))' while running; 'best of 3 starts' when complete."""
+        """What runs ('screening 2/5', 'budget 0.005, start 1/2'), or 'best of N starts' when complete."""
         if self.complete:
-            return f"best of {self.total} start{'s' if self.total != 1 else ''}"
-        return f"start {self.number}/{self.total} ({self.label})"
+            n = len([s for _, s in self.starts if s.result_state is not None])
+            return f"best of {n} start{'s' if n != 1 else ''}"
+        return self.plan.phase
 
     def records(self, iterations: int) -> list[StartRecord]:
         """Every start that took a step, as the CLI's result.json lists them under 'restarts'."""
+        if self.plan is not None and self.plan.finished:
+            return list(self.plan.result.starts)
         records = []
-        for label, search in self.done + ([(self.label, self.current)] if self.current is not None else []):
+        for label, search in self.starts:
             state = search.result_state
             if state is None:
                 continue

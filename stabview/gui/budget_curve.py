@@ -1,8 +1,8 @@
 """The budget curve in the window: the worst-case change at ε = 0.5%, 1%, 2%, 5%, one point at a time.
 
-The same continuation as `stability.worst_case.search_worst_case` with `budgets` (the CLI's
-`--budgets`): the smallest budget runs every start (the ceiling's direction and the random
-ones), each larger budget starts from the previous budget's best r. Each finished budget
+The CLI's own plan for `--budgets` (`stability.worst_case.WorstCasePlan`): the smallest budget
+screens every start (the ceiling's direction and the random ones) and runs the leaders on, each
+larger budget starts from the previous budget's best r. Each finished budget
 becomes a point with the CLI's curve keys (worst-case change, random noise of the same norm,
 gain, and the baseline's change on the same r when a baseline is given), published at once so
 the panel draws it while the next budget runs. No Qt here: the attack runner runs
@@ -19,7 +19,7 @@ from ..stability import metrics
 from ..stability.attack import add_linear_gain, noise_control
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
-from .attack_starts import StartPlan, ended
+from ..stability.worst_case import WorstCasePlan
 
 DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
 
@@ -55,41 +55,35 @@ def budget_curve(net, op, x: torch.Tensor, params: AttackParams, iterations: int
     """Points and best searches per finished budget (ascending); cancelling keeps the finished ones.
 
     `baseline(y, op)` (optional) reconstructs with the stable baseline, for its change on each
-    budget's r. `publish(points, phase)` is called after every step (phase: 'ε = 1%: start 2/3,
-    step 40') and after every finished budget.
+    budget's r. `publish(points, phase)` is called after every step (phase: 'ε = 1%: screening
+    2/3, step 4') and after every finished budget.
     """
+    run_params = params.with_(mode="budgeted", budget=float(max(budgets)))
+    plan = WorstCasePlan(net, op, x, run_params, iterations, restarts=restarts, budgets=sorted(budgets),
+                         direction=direction, roi=roi)
+    plan.should_stop = should_stop
     points: list[dict] = []
-    clean_base = None
     searches: list[PerturbationSearch] = []
-    for budget in sorted(budgets):
-        run_params = params.with_(mode="budgeted", budget=float(budget))
-        if searches:
-            plan = StartPlan([(f"continued from {searches[-1].params.budget:.3g}", params.seed,
-                               searches[-1].result_r)])
-        else:
-            plan = StartPlan.for_params(run_params, restarts, direction)
-        while not should_stop():
-            search = plan.current
-            if search is None or ended(search, iterations):
-                search = plan.begin_next(net, op, x, run_params, roi)
-                if search is None:
-                    break
-            search.step()
-            publish(list(points), f"ε = {budget:.2%}: {plan.phase()}, step {search.iteration}")
-        best = plan.best()
-        if should_stop() or best is None or best.result_state is None:
+    clean_base = None
+    while not should_stop():
+        progress = plan.step()
+        for best in plan.found[len(searches):]:        # budgets finished by this step
+            budget = best.params.budget
+            point = curve_point(best, iterations, noise_draws, ceiling)
+            if baseline is not None:
+                publish(list(points), f"ε = {budget:.2%}: the baseline on the worst r")
+                if clean_base is None:
+                    with torch.no_grad():
+                        clean_base = baseline(best.y, best.op)
+                point["baseline_change_rel"] = baseline_change(best, baseline, clean_base)
+                point["change_ratio"] = point["network_change_rel"] / max(point["baseline_change_rel"], 1e-12)
+                if should_stop():    # the baseline's solve was cut short: its number is not final
+                    return points, searches
+            searches.append(best)
+            points.append(point)
+            publish(list(points), f"ε = {budget:.2%} done")
+        if progress is None:         # the plan is over, or a pause landed inside the step
             break
-        point = curve_point(best, iterations, noise_draws, ceiling)
-        if baseline is not None:
-            publish(list(points), f"ε = {budget:.2%}: the baseline on the worst r")
-            if clean_base is None:
-                with torch.no_grad():
-                    clean_base = baseline(best.y, best.op)
-            point["baseline_change_rel"] = baseline_change(best, baseline, clean_base)
-            point["change_ratio"] = point["network_change_rel"] / max(point["baseline_change_rel"], 1e-12)
-            if should_stop():        # the baseline's solve was cut short: its number is not final
-                break
-        searches.append(best)
-        points.append(point)
-        publish(list(points), f"ε = {budget:.2%} done")
+        search = plan.current
+        publish(list(points), f"ε = {search.params.budget:.2%}: {plan.phase}, step {search.iteration}")
     return points, searches

@@ -134,7 +134,10 @@ class WorstCasePlan:
     returns None when `should_stop()` (an attribute, set by the caller) turned true during the
     step — nothing changed, calling `step()` again retries it — and None with `finished` set once
     the plan is over. `result` is the `WorstCase` (complete once finished); `current` is the
-    search stepped last and `phase` what it is doing ('screening 2/5', 'budget 0.005, start 1/2').
+    search stepped last and `phase` what it is doing ('screening 2/5', 'budget 0.005, start 1/2');
+    `tried` lists every start made so far as (label, search), and `found` the best search of each
+    budget finished so far (a budget curve's points, in ascending order). `direction` is the
+    ceiling's start when the ceiling was measured elsewhere (`ceiling` then may be None).
     `cancel()` ends the plan at once and completes `result` from what was found.
     """
 
@@ -142,11 +145,15 @@ class WorstCasePlan:
                  restarts: int = DEFAULT_RESTARTS, budgets: list[float] | None = None,
                  screen_steps: int = SCREEN_STEPS, continuation: tuple[float, ...] = CONTINUATION,
                  ceiling: Sensitivity | None = None, ceiling_start: bool = True,
+                 direction: torch.Tensor | None = None,
                  roi: torch.Tensor | None = None, snapshot_at: tuple[int, ...] = ()):
         self.net, self.op, self.x, self.params, self.iterations = net, op, x, params, int(iterations)
         self.restarts, self.budgets, self.screen_steps = restarts, budgets, screen_steps
         self.continuation, self.ceiling_start, self.roi, self.snapshot_at = continuation, ceiling_start, roi, snapshot_at
         self.result = WorstCase([], ceiling=ceiling)
+        self.direction = direction if direction is not None else (ceiling.direction if ceiling is not None else None)
+        self.tried: list[tuple[str, PerturbationSearch]] = []
+        self.found: list[PerturbationSearch] = []
         self.should_stop: Callable[[], bool] | None = None
         self.current: PerturbationSearch | None = None
         self.phase = ""
@@ -182,8 +189,8 @@ class WorstCasePlan:
             yield from self._run(search, self.iterations, "search")
             return
         starts: list[tuple[str, dict]] = []
-        if result.ceiling is not None and self.ceiling_start:
-            starts.append(("ceiling", {"start": result.ceiling.direction}))
+        if self.direction is not None and self.ceiling_start:
+            starts.append(("ceiling", {"start": self.direction}))
         starts += [(f"random (seed {params.seed + k})", {"seed": params.seed + k})
                    for k in range(max(self.restarts, 0 if starts else 1))]
         if self.budgets:
@@ -220,6 +227,7 @@ class WorstCasePlan:
             prefix = f"budget {budget:.3g}, " if len(path) > 1 else ""
             searches = [(label, self._search(budget, how.get("seed", self.params.seed), how.get("start")))
                         for label, how in tries]
+            self.tried += searches
             screened: list[PerturbationSearch] = []
             if len(searches) > 1 and self.screen_steps > 0:
                 for k, (_, search) in enumerate(searches):
@@ -242,6 +250,8 @@ class WorstCasePlan:
             if best.result_state is None:
                 break
             found.append(best)
+            if self.budgets and not result.cancelled:
+                self.found.append(best)
         return found
 
     def _run(self, search: PerturbationSearch, steps: int, phase: str):

@@ -54,34 +54,32 @@ def test_the_panel_opens_in_the_budgeted_mode_and_the_paper_mode_is_one_click_aw
     assert panel.snapshot_iterations()                   # the paper's r₁ < r₂ < r₃
 
 
-def test_run_measures_the_ceiling_then_runs_every_start_as_the_cli_does(window, qtbot):
+def test_run_measures_the_ceiling_then_runs_the_clis_plan_step_by_step(window, qtbot):
     attack, panel = window.attack, window.attack_panel
     budgeted(window, iterations=4, restarts=1)
     panel.buttons["run"].click()
-    qtbot.waitUntil(lambda: attack.state == "finished", timeout=30000)
+    qtbot.waitUntil(lambda: attack.state == "finished", timeout=60000)
     plan = attack.plan
     assert attack.ceiling is not None and attack.ceiling["direction"].shape == attack.search.r.shape
-    assert [label for label, _ in plan.done] == ["ceiling", f"random (seed {attack.params.seed})"]
-    searches = [s for _, s in plan.done]
-    assert all(s.iteration <= 4 for s in searches)
-    best = max(searches, key=lambda s: s.result_state.objective)
-    assert attack.search is best
-    assert best.relative_size(best.result_r) <= 0.02 * (1 + 1e-5)
-    assert attack.last_view.phase == "best of 2 starts"
-    # the same plan as the CLI's direct search (ceiling start + random starts; the CLI's default
-    # also tries a continuation from a quarter of ε, which the window does not yet), the same numbers
+    records = plan.records(4)
+    # the CLI's own plan: the direct search (the ceiling's start and a random one, screened) and
+    # the continuation from a quarter of ε, with the same numbers
     wb = window.workbench
     torch.set_num_threads(1)
-    found = search_worst_case(wb.net, wb.op, wb.image()[None], attack.params, 4, restarts=1, continuation=(),
-                              screen_steps=0)
-    assert [r.start for r in found.starts] == [label for label, _ in plan.done]
-    assert found.best.result_state.objective == pytest.approx(best.result_state.objective, rel=1e-4)
+    found = search_worst_case(wb.net, wb.op, wb.image()[None], attack.params, 4, restarts=1)
+    assert [(r.start, r.budget, r.iterations) for r in found.starts] == \
+        [(r.start, r.budget, r.iterations) for r in records]
+    assert records[0].start == "ceiling" and any(r.start.startswith("continued from") for r in records)
+    best = attack.search
+    assert best is plan.best() and best.relative_size(best.result_r) <= 0.02 * (1 + 1e-5)
+    assert best.result_state.objective == pytest.approx(found.best.result_state.objective, rel=1e-4)
     assert found.ceiling.gain[0] == pytest.approx(attack.ceiling["gain"][0], rel=1e-4)
-    # more restarts afterwards: Run runs only the new ones
+    assert attack.last_view.phase == f"best of {len(records)} starts"
+    # other restarts afterwards: Run runs the plan again with them
     panel.restarts.setValue(2)
     panel.buttons["run"].click()
-    qtbot.waitUntil(lambda: attack.state == "finished", timeout=30000)
-    assert [label for label, _ in attack.plan.done][2:] == [f"random (seed {attack.params.seed + 1})"]
+    qtbot.waitUntil(lambda: attack.state == "finished" and attack.plan is not plan, timeout=60000)
+    assert f"random (seed {attack.params.seed + 1})" in [r.start for r in attack.plan.records(4)]
 
 
 def test_pause_cancels_the_ceiling_and_step_steps_the_running_start(window, qtbot):
@@ -93,13 +91,13 @@ def test_pause_cancels_the_ceiling_and_step_steps_the_running_start(window, qtbo
     assert attack.ceiling is None and attack.search is None and attack.state == "idle"
     panel.buttons["step"].click()                  # the ceiling, then one step of its start
     qtbot.waitUntil(lambda: attack.state == "paused", timeout=20000)
-    assert attack.ceiling is not None and attack.plan.label == "ceiling" and attack.search.iteration == 1
+    assert attack.ceiling is not None and attack.plan.starts[0][0] == "ceiling" and attack.search.iteration == 1
     panel.buttons["step"].click()
     qtbot.waitUntil(lambda: attack.state == "paused" and attack.search.iteration == 2, timeout=20000)
-    assert attack.last_view.phase.startswith("start 1/2")
+    assert attack.last_view.phase.startswith("screening 1/2")
     panel.buttons["run"].click()
-    qtbot.waitUntil(lambda: attack.state == "finished", timeout=30000)
-    assert len(attack.plan.done) == 2
+    qtbot.waitUntil(lambda: attack.state == "finished", timeout=60000)
+    assert [r.start for r in attack.plan.records(3)][:2] == ["ceiling", f"random (seed {attack.params.seed})"]
 
 
 def test_the_adequacy_is_the_gain_over_the_ceiling_and_warns_below_half():
@@ -201,7 +199,7 @@ def test_budgeted_sessions_and_exports_keep_the_mode_budget_restarts_best_search
     qtbot.waitUntil(lambda: (out / "result.json").exists() and bool(window.last_export), timeout=60000)
     result = json.loads((out / "result.json").read_text())
     assert result["mode"] == "budgeted" and result["budget"] == pytest.approx(0.03)
-    assert [r["start"] for r in result["restarts"]] == [label for label, _ in attack.plan.done]
+    assert [r["start"] for r in result["restarts"]] == [r.start for r in attack.plan.records(attack.iterations)]
     assert result["stopped_by"] in ("stalled", "iterations")
     assert result["adequacy"] == pytest.approx(result["achieved_gain"] / attack.ceiling["gain"][0])
     assert [p["budget"] for p in result["curve"]] == [0.005, 0.01, 0.02, 0.05]
@@ -221,7 +219,7 @@ def test_stamping_during_a_budgeted_run_puts_the_starts_aside_and_undo_brings_th
     plan = attack.plan
     assert plan is not None and attack.search is (plan.current or plan.best())
     assert attack.state == ("finished" if plan.complete else "paused")    # a fast machine may finish first
-    done = len(plan.done)
+    done = len(plan.starts)
     # while the ceiling is measured there is no search yet: the stamp stops the run, nothing is kept
     panel.buttons["reset"].click()
     wait_idle(qtbot, window)
@@ -232,4 +230,4 @@ def test_stamping_during_a_budgeted_run_puts_the_starts_aside_and_undo_brings_th
     window.undo()
     assert attack.state in ("idle", "paused") and (attack.state == "idle") == (attack.search is None)
     if attack.plan is not None:          # Undo of the reset brought the earlier starts back
-        assert len(attack.plan.done) == done
+        assert len(attack.plan.starts) == done

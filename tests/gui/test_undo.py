@@ -115,8 +115,8 @@ def test_stamping_during_a_run_puts_the_search_aside_and_undo_brings_it_back(win
     search = window.attack.search
     window.details_panel.stamp_at(20, 20)
     assert window.attack.state == "idle" and window.viewers.image_of("r") is None
-    wait_idle(qtbot, window)
-    assert window.attack.search is None                   # the stopped search is kept aside
+    wait_idle(qtbot, window)      # the search is put aside just after the job's end (`_after_job`)
+    qtbot.waitUntil(lambda: window.attack.search is None, timeout=5000)     # kept aside, not lost
     stopped_at = search.iteration
     window.undo()
     assert window.attack.search is search and window.attack.state == "paused"

@@ -28,6 +28,7 @@ from ..networks.gradients import differentiating
 from ..operators.base import LinearOperator
 from . import metrics
 from .budget import StallTest, ball_radius, batch_norm, project_to_ball, scale_to_norm
+from .interruption import Interrupted, check, interruptible
 from .params import AttackParams
 from .validation import checked_output
 
@@ -119,6 +120,7 @@ class PerturbationSearch:
         self.iteration = 0
         self.stopped_by: str | None = None
         self.last_output: torch.Tensor | None = None
+        self.best_output: torch.Tensor | None = None      # f(y + A best_r), from the step that evaluated it
         with torch.no_grad(), frozen(net):
             self.y = op.forward(self.x)
             self.clean = checked_output(net(self.y, op), op, "f(Ax)")
@@ -211,17 +213,19 @@ class PerturbationSearch:
         """‖r‖/‖x‖ (or ‖e‖/‖y‖), averaged over the batch."""
         return float((batch_norm(r) / self._reference_norm.clamp_min(1e-30)).mean())
 
-    def _evaluate(self, r: torch.Tensor):
-        """f(u), g(r) and the ascent direction G ∇g at r: one forward and one backward pass."""
+    def _evaluate(self, r: torch.Tensor, should_stop=None):
+        """f(u), g(r) and the ascent direction G ∇g at r: one forward and one backward pass
+        (`Interrupted` when `should_stop()` turns true during them; nothing is changed)."""
         p = self.params
         if not p.budgeted and (not bool(torch.isfinite(r).all())
                                or self.relative_size(r) > p.divergence_limit):
             raise _Diverged
         u = self.measurements(r).detach().requires_grad_(True)
         try:
-            with torch.enable_grad():
+            with torch.enable_grad(), interruptible(self.net, should_stop):
                 out = checked_output(self.net(u, self.op), self.op, "f(y + A r)")
                 misfit = 0.5 * (out - self.target).abs().pow(2).sum()
+                check(should_stop)
                 with differentiating(self.net):
                     (grad_u,) = torch.autograd.grad(misfit, u)
         except NetworkOutputError:
@@ -262,12 +266,19 @@ class PerturbationSearch:
             return None
         return self.history[self.best_iteration] if self.params.budgeted else self.history[-1]
 
-    def step(self) -> AttackState:
-        """One iteration: evaluate at r, record the state, choose the next r (None: the paper-mode
-        search diverged before evaluating, and stopped)."""
-        if self.params.budgeted:
-            return self._budgeted_step()
-        return self._paper_step()
+    def step(self, should_stop=None) -> AttackState | None:
+        """One iteration: evaluate at r, record the state, choose the next r.
+
+        None when no step was taken: the paper-mode search diverged before evaluating (and
+        stopped), or `should_stop()` turned true during the network's passes. An interrupted step
+        leaves the search exactly as it was, so stepping on gives the same trajectory.
+        """
+        try:
+            if self.params.budgeted:
+                return self._budgeted_step(should_stop)
+            return self._paper_step(should_stop)
+        except Interrupted:
+            return None
 
     def _record(self, out: torch.Tensor, objective: float) -> AttackState:
         state = self._state(out, objective, self.r)
@@ -278,14 +289,14 @@ class PerturbationSearch:
         self.history.append(state)
         return state
 
-    def _budgeted_step(self) -> AttackState:
+    def _budgeted_step(self, should_stop=None) -> AttackState:
         with frozen(self.net):
-            out, objective, direction = self._evaluate(self.r)
+            out, objective, direction = self._evaluate(self.r, should_stop)
         state = self._record(out, objective)
         if objective > self.best_objective:
             if self.best_iteration >= 0:
                 self.step_share = min(1.0, 1.5 * self.step_share)
-            self.best_r, self.best_direction = self.r, direction
+            self.best_r, self.best_direction, self.best_output = self.r, direction, out
             self.best_objective, self.best_iteration = objective, self.iteration
         else:
             self.step_share /= 2
@@ -296,15 +307,15 @@ class PerturbationSearch:
         self.iteration += 1
         return state
 
-    def _paper_step(self) -> AttackState:
+    def _paper_step(self, should_stop=None) -> AttackState:
         p = self.params
         try:
             with frozen(self.net):
-                if p.method == "nesterov":
-                    out, objective, _ = self._evaluate(self.r)   # report at r, step from the look-ahead
-                    _, _, direction = self._evaluate(self.r + p.momentum * self.v)
+                if p.method == "nesterov":     # report at r, step from the look-ahead
+                    out, objective, _ = self._evaluate(self.r, should_stop)
+                    _, _, direction = self._evaluate(self.r + p.momentum * self.v, should_stop)
                 else:
-                    out, objective, direction = self._evaluate(self.r)
+                    out, objective, direction = self._evaluate(self.r, should_stop)
         except _Diverged:
             self.stopped_by = "diverged"
             self.r = self.evaluated_r
@@ -324,8 +335,10 @@ class PerturbationSearch:
             if should_stop is not None and should_stop():
                 self.stopped_by = "cancelled"
                 return
-            state = self.step()
+            state = self.step(should_stop)
             if state is None:
+                if self.stopped_by is None:          # interrupted during the step
+                    self.stopped_by = "cancelled"
                 return
             yield state
 
@@ -348,8 +361,13 @@ class PerturbationSearch:
         return least_squares_image(self.op, r)
 
     def reconstruct(self, r: torch.Tensor | None = None) -> torch.Tensor:
-        """f(y + A r) for the reported (or a given) perturbation, without gradients."""
+        """f(y + A r) for the reported (or a given) perturbation, without gradients. For the last
+        evaluated or the best r, the output their step computed (no extra forward pass)."""
         r = self.result_r if r is None else r
+        if r is self.evaluated_r and self.last_output is not None:
+            return self.last_output.clone()
+        if r is self.best_r and self.best_output is not None:
+            return self.best_output.clone()
         with torch.no_grad(), frozen(self.net):
             return checked_output(self.net(self.measurements(r), self.op), self.op, "f(y + A r)")
 

@@ -23,6 +23,7 @@ import torch
 
 from ..networks.gradients import differentiating
 from ..operators.base import LinearOperator
+from .interruption import Interrupted, interruptible
 from .perturbation import frozen
 from .validation import checked_output
 
@@ -53,7 +54,8 @@ def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 3
 
     Perturbations live in the image domain and are real (the paper's r, the attack's default)
     unless `complex_perturbation` and the images are complex. The difference step is `step`·‖x‖.
-    `should_stop()` ends the iteration early (the result then says `converged=False`), and
+    `should_stop()` ends the iteration early, also part-way through the network's passes (the
+    result is then that of the last whole iteration and says `converged=False`), and
     `progress(done, iterations, gains)` is called after each step.
     """
     x = op.check_image(x.to(op.device))
@@ -88,8 +90,12 @@ def linear_gain(net, op: LinearOperator, x: torch.Tensor, *, iterations: int = 3
     sigma = torch.zeros(x.shape[0], dtype=real, device=op.device)
     converged, done = False, 0
     while done < iterations and not converged and not (should_stop is not None and should_stop()):
+        try:        # an iteration interrupted between the network's layers is dropped whole
+            with interruptible(net, should_stop):
+                w = vjp(jvp(v), v)
+        except Interrupted:
+            break
         done += 1
-        w = vjp(jvp(v), v)
         if not complex_r and w.is_complex():
             w = w.real
         size = _norms(w).clamp_min(1e-30)

@@ -87,7 +87,8 @@ def _run_on_dask(args, cases, recorder, remaining: int, say_stopped) -> None:
     """Run the cases; on Ctrl-C `say_stopped()` at once (nothing more is recorded after it),
     then the workers are stopped and the cluster closed."""
     from ..study.scheduling import dashboard_link, open_client, run_cases
-    with open_client(workers=args.workers, scheduler=args.scheduler) as client:
+    # the process ends after an interrupted study (`__main__.exit_now`): its cluster need not be closed
+    with open_client(workers=args.workers, scheduler=args.scheduler, ending_process=True) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         say(f"Dask: {client.scheduler.address}, {workers} worker(s)"
             + (f"; dashboard {link}" if (link := dashboard_link(client)) else ""))

@@ -33,8 +33,14 @@ def default_workers() -> int:
 
 
 @contextmanager
-def open_client(*, workers: int | None = None, scheduler: str | None = None):
-    """A `distributed.Client`: to `scheduler` if given, else to a new LocalCluster of `workers`."""
+def open_client(*, workers: int | None = None, scheduler: str | None = None, ending_process: bool = False):
+    """A `distributed.Client`: to `scheduler` if given, else to a new LocalCluster of `workers`.
+
+    Interrupted (Ctrl-C), the embedded cluster's workers are killed; then the client and the
+    cluster are closed, unless `ending_process` says that this process ends right after (the
+    command line): its scheduler and nannies end with it, and closing them took 0.05–0.3 s
+    (measured on a busy 2-core machine).
+    """
     from distributed import Client, LocalCluster
     if scheduler:
         try:
@@ -57,17 +63,19 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None):
                            dashboard_address=":0", silence_logs=logging.CRITICAL,
                            env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
                            preload=["stabview.study.worker"])
-    client = None
+    client, closing = None, True
     try:
         client = Client(cluster)
         yield client
-    except BaseException:
+    except BaseException as exc:
         stop_workers(cluster)          # interrupted (or failed): nothing in flight will be recorded
+        closing = not (ending_process and isinstance(exc, KeyboardInterrupt))
         raise
     finally:
-        if client is not None:
-            client.close()
-        cluster.close()
+        if closing:
+            if client is not None:
+                client.close()
+            cluster.close()
 
 
 def stop_workers(cluster) -> None:

@@ -85,7 +85,7 @@ def run(args) -> int:
 
 def _run_on_dask(args, cases, recorder, remaining: int, say_stopped) -> None:
     """Run the cases; on Ctrl-C `say_stopped()` at once (nothing more is recorded after it),
-    then the workers are stopped and the cluster closed."""
+    then the workers are killed (the rest of the cluster ends with this process)."""
     from ..study.scheduling import dashboard_link, open_client, run_cases
     # the process ends after an interrupted study (`__main__.exit_now`): its cluster need not be closed
     with open_client(workers=args.workers, scheduler=args.scheduler, ending_process=True) as client:

@@ -61,12 +61,18 @@ def run(args) -> int:
         remaining = total - sum(1 for case_id in ids(spec) if case_id in done)
         say(f"{total} cases; {total - remaining} recorded; {remaining} to run")
         if remaining:
+            said = []
+
+            def say_stopped() -> None:
+                if not said:
+                    said.append(True)
+                    counts = recorder.counts()
+                    say(f"\nstopped: {counts.get('ok', 0) + counts.get('failed', 0)} of {total} cases are "
+                        f"recorded in {args.out}; the same command runs the rest")
             try:
-                _run_on_dask(args, pending(spec, done), recorder, remaining)
+                _run_on_dask(args, pending(spec, done), recorder, remaining, say_stopped)
             except KeyboardInterrupt:
-                counts = recorder.counts()
-                say(f"\nstopped: {counts.get('ok', 0) + counts.get('failed', 0)} of {total} cases are recorded in "
-                    f"{args.out}; the same command runs the rest")
+                say_stopped()
                 raise
         counts = recorder.counts()
         recorder.export_csv()
@@ -77,9 +83,12 @@ def run(args) -> int:
     return 0
 
 
-def _run_on_dask(args, cases, recorder, remaining: int) -> None:
+def _run_on_dask(args, cases, recorder, remaining: int, say_stopped) -> None:
+    """Run the cases; on Ctrl-C `say_stopped()` at once (nothing more is recorded after it),
+    then the workers are killed (the rest of the cluster ends with this process)."""
     from ..study.scheduling import dashboard_link, open_client, run_cases
-    with open_client(workers=args.workers, scheduler=args.scheduler) as client:
+    # the process ends after an interrupted study (`__main__.exit_now`): its cluster need not be closed
+    with open_client(workers=args.workers, scheduler=args.scheduler, ending_process=True) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         say(f"Dask: {client.scheduler.address}, {workers} worker(s)"
             + (f"; dashboard {link}" if (link := dashboard_link(client)) else ""))
@@ -91,7 +100,11 @@ def _run_on_dask(args, cases, recorder, remaining: int) -> None:
             failed += result["status"] == "failed"
             bar.update(done, remaining, f"{failed} failed" if failed else "")
 
-        summary = run_cases(client, cases, recorder, limit=args.in_flight, progress=progress)
+        try:
+            summary = run_cases(client, cases, recorder, limit=args.in_flight, progress=progress)
+        except KeyboardInterrupt:
+            say_stopped()
+            raise
         bar.close()
         say(f"ran {summary.recorded} cases in {summary.seconds:.1f} s (at most {summary.most_in_flight} in flight)")
 

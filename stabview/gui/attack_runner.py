@@ -9,9 +9,11 @@ start is shown and reported. In paper mode it is one
 (`budget_curve`) in the same thread.
 
 The search object lives here (kept aside and brought back by attack_keeping.py); while a job runs only the worker touches it, and the GUI sees
-copies (`AttackView`) delivered at most 30 times a second by the runner. Showing f(A(x + r))
-costs one extra forward pass, so the worker reconstructs for display at most every
-`DISPLAY_INTERVAL` seconds (and always at the end of a run), not after every step.
+copies (`AttackView`) delivered at most 30 times a second by the runner. The images of the
+reported r come with the outputs its step computed (no extra forward pass); they are copied for
+display at most every `DISPLAY_INTERVAL` seconds, and at the end of a run. Pause stops the step
+that runs between two of the network's layers (the search stays as after its last whole step)
+and shows that step's images at once.
 """
 
 from __future__ import annotations
@@ -244,7 +246,8 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
         job.publish(self._view(search, images=True))
 
     def _step(self, job: Job, search: PerturbationSearch, last_display: list) -> None:
-        search.step()
+        if search.step(should_stop=job.cancelled) is None and job.cancelled():
+            return         # paused part-way through the step: the search is as after its last one
         self._show_step(job, search, last_display)
 
     def _show_step(self, job: Job, search: PerturbationSearch, last_display: list) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,8 +33,14 @@ def default_workers() -> int:
 
 
 @contextmanager
-def open_client(*, workers: int | None = None, scheduler: str | None = None):
-    """A `distributed.Client`: to `scheduler` if given, else to a new LocalCluster of `workers`."""
+def open_client(*, workers: int | None = None, scheduler: str | None = None, ending_process: bool = False):
+    """A `distributed.Client`: to `scheduler` if given, else to a new LocalCluster of `workers`.
+
+    Interrupted (Ctrl-C), the embedded cluster's workers are killed; then the client and the
+    cluster are closed, unless `ending_process` says that this process ends right after (the
+    command line): its scheduler and nannies end with it, and closing them took 0.05–0.3 s
+    (measured on a busy 2-core machine).
+    """
     from distributed import Client, LocalCluster
     if scheduler:
         try:
@@ -56,37 +63,43 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None):
                            dashboard_address=":0", silence_logs=logging.CRITICAL,
                            env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
                            preload=["stabview.study.worker"])
+    client, closing = None, True
     try:
         client = Client(cluster)
-        try:
-            yield client
-        finally:
-            client.close()
-    except BaseException:
+        yield client
+    except BaseException as exc:
         stop_workers(cluster)          # interrupted (or failed): nothing in flight will be recorded
+        closing = not (ending_process and isinstance(exc, KeyboardInterrupt))
         raise
     finally:
-        cluster.close()
-
-
-#: seconds an interrupted study's worker gets to end (its case stops at its next step) before
-#: its process is killed; a graceful close waited up to 4 s for a running case (measured)
-STOP_TIMEOUT = 0.1
+        if closing:
+            if client is not None:
+                client.close()
+            cluster.close()
 
 
 def stop_workers(cluster) -> None:
-    """Close the embedded cluster's workers now: each is asked to close (its case sees it,
-    `worker.worker_closing`), and killed after 0.8 × `STOP_TIMEOUT` s if still running. The
-    cases in flight run again when the study is resumed."""
-    import asyncio
+    """Kill the embedded cluster's worker processes now (SIGKILL). They are this study's own
+    processes, and a case in flight has nothing to save: it runs again when the study is resumed.
+    A graceful close waited up to 4 s for a running case, and 0.17–0.22 s even when the case
+    stopped at its next step (measured); a killed worker takes ~50 ms to end, while the client
+    and the cluster close."""
+    nannies = list(cluster.workers.values())
 
-    async def close_all() -> None:
-        await asyncio.gather(*(w.close(timeout=STOP_TIMEOUT) for w in list(cluster.workers.values())),
-                             return_exceptions=True)
+    async def no_restarts() -> None:     # in the cluster's loop: a nanny restarts a worker that died
+        for nanny in nannies:
+            nanny.close_gracefully(reason="study interrupted")
     try:
-        cluster.sync(close_all)
-    except Exception:  # noqa: BLE001 - the cluster's own close below still ends every worker
+        cluster.sync(no_restarts)
+    except Exception:  # noqa: BLE001 - e.g. a cluster already closing: the kill below still ends them
         pass
+    for nanny in nannies:
+        pid = getattr(nanny, "pid", None)
+        if pid:
+            try:
+                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+            except OSError:
+                pass                      # already gone
 
 
 def dashboard_link(client) -> str | None:

@@ -213,8 +213,8 @@ def test_stamping_during_a_budgeted_run_puts_the_starts_aside_and_undo_brings_th
     panel.buttons["run"].click()
     qtbot.waitUntil(lambda: attack.search is not None and attack.search.iteration >= 2, timeout=30000)
     window.details_panel.stamp_at(20, 20)
-    wait_idle(qtbot, window)
-    assert attack.search is None and attack.plan is None and attack.state == "idle"
+    wait_idle(qtbot, window)      # the starts are put aside just after the job's end (`_after_job`)
+    qtbot.waitUntil(lambda: attack.search is None and attack.plan is None and attack.state == "idle", timeout=5000)
     window.undo()
     plan = attack.plan
     assert plan is not None and attack.search is (plan.current or plan.best())
@@ -225,8 +225,8 @@ def test_stamping_during_a_budgeted_run_puts_the_starts_aside_and_undo_brings_th
     wait_idle(qtbot, window)
     panel.buttons["run"].click()
     window.details_panel.stamp_at(5, 5)
-    wait_idle(qtbot, window)
-    assert attack.search is None and attack.plan is None and attack.state == "idle"
+    wait_idle(qtbot, window)      # the starts are put aside just after the job's end (`_after_job`)
+    qtbot.waitUntil(lambda: attack.search is None and attack.plan is None and attack.state == "idle", timeout=5000)
     window.undo()
     assert attack.state in ("idle", "paused") and (attack.state == "idle") == (attack.search is None)
     if attack.plan is not None:          # Undo of the reset brought the earlier starts back

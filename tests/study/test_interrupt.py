@@ -55,3 +55,39 @@ def test_ctrl_c_ends_a_study_cleanly_and_keeps_what_was_recorded(tmp_path):
     assert "the same command runs the rest" in stderr and "Traceback" not in stderr
     assert set(os.listdir(out)) - {"arrays"} == {"cases.sqlite"}      # no report of a half study
     assert group_ended(last_group[0])                                 # no worker process left behind
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+def test_an_interrupted_study_kills_its_workers_without_a_restart_and_keeps_its_records(tmp_path):
+    import time
+
+    from stabview.study.recorder import Recorder
+    from stabview.study.scheduling import open_client, run_cases
+
+    spec = parse_spec(SPEC.replace("iterations = 50", "iterations = 3").replace('["attack", "noise"]', '["attack"]')
+                      .replace("budgets = [0.02]", "budgets = [0.01, 0.02, 0.05]"))
+    pids = []
+
+    def interrupt(done, case, result):        # Ctrl-C once the first case is recorded
+        pids.extend(n.pid for n in client.cluster.workers.values())
+        raise KeyboardInterrupt
+
+    with Recorder(tmp_path / "out", keep=spec.keep_arrays) as recorder:
+        with pytest.raises(KeyboardInterrupt), open_client(workers=1) as client:
+            run_cases(client, cases.pending(spec, set()), recorder, progress=interrupt)
+        assert sum(recorder.counts().values()) == 1
+    assert len(pids) == 1 and pids[0] != os.getpid()
+    began = time.monotonic()
+    while _alive(pids[0]) and time.monotonic() - began < 20:
+        time.sleep(0.05)
+    assert not _alive(pids[0])
+    assert not client.cluster.workers or all(n.process is None for n in client.cluster.workers.values())

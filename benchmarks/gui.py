@@ -16,7 +16,6 @@ duration, the longest gap and the 99th percentile. `--only NAME …` measures a 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

@@ -70,6 +70,8 @@ class SearchKeeping:
         if memento is not None:
             memento.search, memento.snapshots = self.search, self.snapshots
             memento.clean, memento.plan = self.clean, self.plan
+            if self.search is None:          # stopped inside the plan's first step: nothing to keep
+                memento.plan, memento.state = None, "idle"
             if self.last_view is not None:
                 memento.last_view = self.last_view
             if self.ceiling is not None:          # measured by the job that just ended: its setup's

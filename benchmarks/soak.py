@@ -10,8 +10,9 @@ Two parts, each in a fresh process so one does not carry the other's memory:
 - window: the real `MainWindow` (offscreen), driven as a user would: set the iterations, Run,
   wait until the attack has finished and every job is idle, Attack ▸ Reset; `--cycles` times
   (default 100). RSS is read after `--warm-up-cycles` cycles (default 10) and at the end. A
-  reset is undoable: the undo history keeps up to 50 searches, so memory rises until it is full;
-  the script prints RSS every 10 cycles and the growth over the second half, once it is full.
+  reset is undoable: the undo history keeps the live searches of its latest 10 states, so memory
+  rises until they are all kept; the script prints RSS every 10 cycles and the growth over the
+  second half, once they are.
 
 Growth = (end − after warm-up) ÷ after warm-up. Also printed: the torch thread count and the load
 average (the machine is shared; compare numbers only with the load they were measured at).

@@ -23,11 +23,6 @@ def objective(search: PerturbationSearch | None) -> float:
     return -float("inf") if state is None else state.objective
 
 
-def ended(search: PerturbationSearch, iterations: int) -> bool:
-    """A start is over when it stalled or diverged, or ran its iterations."""
-    return search.stopped_by in ("stalled", "diverged") or search.iteration >= iterations
-
-
 class StartPlan:
     """The starts of one budgeted search: a running `WorstCasePlan`, or one restored search."""
 

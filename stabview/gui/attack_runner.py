@@ -177,8 +177,8 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
         if self.search is not None and self._generation != self.workbench.generation:
             self.reset()
         budgeted = self.params.budgeted
-        if budgeted and self.plan is not None and self.plan.complete and self.plan.plan is not None \
-                and self.plan.plan.restarts != self.restarts:
+        if budgeted and self.plan is not None and self.plan.complete \
+                and self.plan.restarts not in (None, self.restarts):
             self.plan = None          # the plan again, with the new number of random starts
         if (self.plan.complete if budgeted and self.plan is not None
                 else not budgeted and self.search is not None and self.search.iteration >= target):
@@ -227,7 +227,7 @@ class AttackRunner(SearchKeeping, MeasureCommands, QObject):
         while not job.cancelled() and (max_steps is None or steps < max_steps):
             if plan.step(job.cancelled) is None:
                 break            # complete, or paused part-way through a step (nothing changed)
-            search = plan.plan.current
+            search = plan.current
             if search is not self.search:
                 self._show_start(job, search)
             self._show_step(job, search, last_display)

@@ -14,13 +14,7 @@ import torch
 
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
-from ..stability.worst_case import Progress, StartRecord, WorstCasePlan
-
-
-def objective(search: PerturbationSearch | None) -> float:
-    """The objective of a search's reported r (−∞ before its first step)."""
-    state = None if search is None else search.result_state
-    return -float("inf") if state is None else state.objective
+from ..stability.worst_case import Progress, StartRecord, WorstCasePlan, objective, stop_reason
 
 
 class StartPlan:
@@ -56,6 +50,11 @@ class StartPlan:
         return None if self.complete else self.plan.current
 
     @property
+    def restarts(self) -> int | None:
+        """The random starts the plan was made with (None for a restored search)."""
+        return None if self.plan is None else self.plan.restarts
+
+    @property
     def complete(self) -> bool:
         return self.plan is None or self.plan.finished
 
@@ -85,12 +84,5 @@ class StartPlan:
         """Every start that took a step, as the CLI's result.json lists them under 'restarts'."""
         if self.plan is not None and self.plan.finished:
             return list(self.plan.result.starts)
-        records = []
-        for label, search in self.starts:
-            state = search.result_state
-            if state is None:
-                continue
-            stopped = search.stopped_by or ("iterations" if search.iteration >= iterations else "cancelled")
-            records.append(StartRecord(label, search.params.budget, search.iteration, stopped,
-                                       state.perturbation_rel, state.network_change_rel))
-        return records
+        return [StartRecord.of(label, search, stop_reason(search, iterations))
+                for label, search in self.starts if search.result_state is not None]

@@ -19,7 +19,7 @@ from ..stability import metrics
 from ..stability.attack import add_linear_gain, noise_control
 from ..stability.params import AttackParams
 from ..stability.perturbation import PerturbationSearch
-from ..stability.worst_case import WorstCasePlan
+from ..stability.worst_case import WorstCasePlan, stop_reason
 
 DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
 
@@ -41,7 +41,7 @@ def curve_point(search: PerturbationSearch, iterations: int, noise_draws: int, c
              "network_change_rel_random": sum(noise) / len(noise),
              "network_change_rel_random_max": max(noise), "noise_draws": len(noise),
              "iterations": search.iteration,
-             "stopped_by": search.stopped_by or ("iterations" if search.iteration >= iterations else "cancelled")}
+             "stopped_by": stop_reason(search, iterations)}
     if ceiling is not None:
         add_linear_gain(point, ceiling["gain"][0], ceiling["converged"])
     return point

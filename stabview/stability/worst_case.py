@@ -55,6 +55,13 @@ class StartRecord:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
+    @classmethod
+    def of(cls, label: str, search: PerturbationSearch, stopped_by: str) -> "StartRecord":
+        """The record of `search` (which has taken a step) started as `label`."""
+        state = search.result_state
+        return cls(label, search.params.budget, search.iteration, stopped_by, state.perturbation_rel,
+                   state.network_change_rel)
+
 
 @dataclass
 class WorstCase:
@@ -71,14 +78,16 @@ class WorstCase:
         return self.searches[-1]
 
 
-def _stopped_by(search: PerturbationSearch, iterations: int) -> str:
+def stop_reason(search: PerturbationSearch, iterations: int) -> str:
+    """Why a start ended: its own reason, else 'iterations' (all run) or 'cancelled' (stopped early)."""
     if search.stopped_by is not None:
         return search.stopped_by
     return "iterations" if search.iteration >= iterations else "cancelled"
 
 
-def _objective(search: PerturbationSearch) -> float:
-    state = search.result_state
+def objective(search: PerturbationSearch | None) -> float:
+    """The objective of a search's reported r (−∞ before its first step)."""
+    state = None if search is None else search.result_state
     return -float("inf") if state is None else state.objective
 
 
@@ -210,7 +219,7 @@ class WorstCasePlan:
         if self.budgets:
             result.searches = ended[0] if ended else []
         elif ended:
-            result.searches = [max((s[-1] for s in ended), key=_objective)]
+            result.searches = [max((s[-1] for s in ended), key=objective)]
         if not result.searches:      # cancelled before the first state: keep the unstarted search
             result.searches.append(PerturbationSearch(self.net, self.op, self.x, params,
                                                       snapshot_at=self.snapshot_at, roi=self.roi))
@@ -234,19 +243,17 @@ class WorstCasePlan:
                     yield from self._run(search, min(self.screen_steps, iterations),
                                          f"{prefix}screening {k + 1}/{len(searches)}")
                 ceiling = [s for label, s in searches if label == "ceiling"]
-                ranked = sorted((s for label, s in searches if label != "ceiling"), key=_objective, reverse=True)
+                ranked = sorted((s for label, s in searches if label != "ceiling"), key=objective, reverse=True)
                 kept, screened = ceiling + ranked[:1], ranked[1:]
             else:
                 kept = [s for _, s in searches]
             for k, search in enumerate(kept):
                 yield from self._run(search, iterations, prefix + f"start {k + 1}/{len(kept)}")
             for label, search in searches:
-                state = search.result_state
-                if state is not None:
-                    stop = "screened" if any(search is s for s in screened) else _stopped_by(search, iterations)
-                    result.starts.append(StartRecord(label, budget, search.iteration, stop, state.perturbation_rel,
-                                                     state.network_change_rel))
-            best = max(kept, key=_objective)
+                if search.result_state is not None:
+                    stop = "screened" if any(search is s for s in screened) else stop_reason(search, iterations)
+                    result.starts.append(StartRecord.of(label, search, stop))
+            best = max(kept, key=objective)
             if best.result_state is None:
                 break
             found.append(best)

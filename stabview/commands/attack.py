@@ -48,8 +48,8 @@ def add_parser(subparsers) -> None:
                         f"{AttackParams.stall_window} steps (default {AttackParams.stall_tolerance:g}; 0: only "
                         "when it stops rising)")
     p.add_argument("--iterations", type=int, default=None,
-                   help=f"most steps per start (default {DEFAULT_ITERATIONS}; a start ends earlier when "
-                        "it stalls; paper mode: the preset's)")
+                   help=f"most steps per start after screening (default {DEFAULT_ITERATIONS}; a start "
+                        "ends earlier when it stalls; paper mode: the preset's)")
     p.add_argument("--noise-draws", type=int, default=8,
                    help="random noises of the same norm as r, the control (default 8)")
     p.add_argument("--gain-iterations", type=int, default=30,

@@ -48,13 +48,15 @@ def _usage(parser) -> int:
 def run(args) -> int:
     from ..study.cases import count, ids, pending
     from ..study.recorder import Recorder
+    from ..study.single_writer import single_writer
     from ..study.spec import load_spec
 
     spec = load_spec(args.spec)
     total = count(spec)
     if args.dry_run:
         return _dry_run(spec, total, args.workers)
-    with Recorder(args.out, keep=spec.keep_arrays) as recorder:
+    with single_writer(args.out), Recorder(args.out, keep=spec.keep_arrays) as recorder:
+        recorder.tidy_arrays()
         recorder.set_meta("spec_text", spec.text)
         recorder.set_meta("planned", total)
         done = recorder.recorded_ids(include_failed=not args.retry_failed)

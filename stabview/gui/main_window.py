@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QHBoxLayout, Q
 
 from ..errors import StabviewError
 from ..experiment import Experiment, ExperimentModel, ImageRef, NetworkRef, Sampling
-from . import menus, session_io
+from . import gui_thread_gc, menus, session_io
 from .autosave import BackgroundSaver
 from .attack_runner import AttackRunner
 from .view_feed import ViewFeed
@@ -55,6 +55,8 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
 
     def __init__(self, settings: Settings | None = None, *, network=None, load_defaults: bool = True):
         super().__init__()
+        gui_thread_gc.hold()                    # before any worker runs: see gui_thread_gc
+        self._gc_held = True
         self.setWindowTitle("stabview")
         self.setObjectName("stabview-main")
         self.settings = settings or Settings()
@@ -387,7 +389,10 @@ class MainWindow(WindowFiles, ImageDropTarget, QMainWindow):
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         self.view_feed.stop()
         self.target.stop()
-        self.jobs.shutdown()
+        ended = self.jobs.shutdown()
         self._autosave.stop()
         self.settings.clean_exit = True
+        if ended and self._gc_held:             # a thread still running must not collect
+            self._gc_held = False
+            gui_thread_gc.release()
         event.accept()

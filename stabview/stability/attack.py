@@ -74,9 +74,9 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
                on_search_done=None) -> AttackOutcome:
     """Run test 1; `progress(Progress)` as it goes; `should_stop()` (or Ctrl-C) cancels.
 
-    `iterations` caps each start of the search. `on_search_done(worst_case)` is called before the
-    (slower) reconstructions of the kept perturbations start. A cancelled run still reports what
-    it found so far. `gain_iterations` > 0 measures the linearised ceiling (image domain).
+    `iterations` caps each start of the search after screening (see `search_worst_case`).
+    `on_search_done(worst_case)` is called before the (slower) reconstructions of the kept
+    perturbations start. A cancelled run still reports what it found so far. `gain_iterations` > 0 measures the linearised ceiling (image domain).
     """
     found = search_worst_case(net, op, x, params, iterations, restarts=restarts, budgets=budgets,
                               screen_steps=screen_steps, continuation=continuation,

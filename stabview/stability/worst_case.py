@@ -97,7 +97,8 @@ def search_worst_case(net, op, x: torch.Tensor, params: AttackParams, iterations
                       continuation: tuple[float, ...] = CONTINUATION,
                       ceiling_start: bool = True, roi: torch.Tensor | None = None, snapshot_at: tuple[int, ...] = (),
                       progress: ProgressCallback | None = None, should_stop=None) -> WorstCase:
-    """Run the search (see the module docstring); `iterations` caps each start.
+    """Run the search (see the module docstring); `iterations` caps each start's steps after
+    screening (the screened leader has taken `screen_steps` more, so up to their sum).
 
     `ceiling_iterations` > 0 measures the linearised gain (image domain only) and, in budgeted
     mode with `ceiling_start`, starts once along its direction. `screen_steps` = 0 runs every

@@ -6,7 +6,8 @@ numbers, timings, versions and the operator's description. The set of recorded i
 resumed study skips. Arrays (x, r, outputs) are kept as NPZ files in DIR/arrays/ only for the
 `keep` cases of each network with the largest worst-case change: a new case that beats the
 smallest of them replaces it (file written first, row and eviction in one transaction, the
-evicted file deleted last, so a kill at any point leaves the table right).
+evicted file deleted last, so a kill at any point leaves the table right; what such a kill
+leaves in DIR/arrays is deleted by the next run, `tidy_arrays`).
 """
 
 from __future__ import annotations
@@ -137,6 +138,23 @@ class Recorder:
             return f"arrays/{name}", heapq.heapreplace(heap, (change, case["id"]))[1]
         heapq.heappush(heap, (change, case["id"]))
         return f"arrays/{name}", None
+
+    def tidy_arrays(self) -> int:
+        """Delete what a run killed mid-write left in DIR/arrays: `.partial` files and NPZ files no
+        row refers to (written before their row, or evicted after it). Only the single writer may
+        call this (a running writer's fresh file has no row yet). Returns how many were deleted."""
+        folder = self.folder / "arrays"
+        if not folder.is_dir():
+            return 0
+        kept = {row[0] for row in self.db.execute("SELECT arrays FROM cases WHERE arrays IS NOT NULL")}
+        removed = 0
+        for path in folder.iterdir():
+            partial = path.name.startswith(".") and path.name.endswith(".partial")
+            orphan = path.suffix == ".npz" and f"arrays/{path.name}" not in kept
+            if path.is_file() and (partial or orphan):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     # --- reading ----------------------------------------------------------------------------------------
     def rows(self, *, status: str | None = None) -> Iterator[dict]:

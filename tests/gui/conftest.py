@@ -5,12 +5,39 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
+from stabview.gui import gui_thread_gc
 from stabview.gui.settings import Settings
 from stabview.networks import zoo
 
 from .networks import write_small_network
+
+
+MODAL_CALLS = {QMessageBox: ("question", "warning", "critical", "information", "about"),
+               QFileDialog: ("getOpenFileName", "getSaveFileName", "getExistingDirectory"),
+               QDialog: ("exec",)}
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A modal dialog nobody answers waits forever (offscreen, there is nobody): it would hang
+    the whole run with no message. Opening one fails the test at once, naming the call; tests
+    that answer a dialog replace the call themselves."""
+    for cls, names in MODAL_CALLS.items():
+        for name in names:
+            def refuse(*args, _call=f"{cls.__name__}.{name}", **kwargs):
+                raise AssertionError(f"{_call} opened a modal dialog in a test: nobody would answer it")
+            monkeypatch.setattr(cls, name, refuse if name == "exec" else staticmethod(refuse))
+
+
+@pytest.fixture(autouse=True)
+def gc_in_the_gui_thread():
+    """As in the app: no cyclic collection in worker threads while a test's widgets live (a
+    window holds this itself; tests of single widgets get it here). See gui.gui_thread_gc."""
+    gui_thread_gc.hold()
+    yield
+    gui_thread_gc.release()
 
 
 @pytest.fixture

@@ -77,3 +77,16 @@ def test_another_network_clears_what_the_last_one_made(window, tmp_path, qtbot):
     qtbot.waitUntil(lambda: window.viewers.image_of("network_clean") is not None, timeout=10000)
     wait_idle(qtbot, window)
     assert not np.allclose(window.viewers.image_of("network_clean"), old_clean)
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_the_budget_field_shows_its_whole_value(make_window, qtbot, size):
+    window = make_window()
+    window.resize(*size)
+    window.show_panel("attack")
+    _settle(qtbot)
+    field = window.attack_panel.budgeted_box.budget.field
+    field.set_value(10.25)
+    assert field.width() >= field.fontMetrics().horizontalAdvance("10.25")
+    visible = field.visibleRegion().boundingRect()
+    assert visible.width() == field.width() and visible.height() == field.height()

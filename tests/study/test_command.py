@@ -64,3 +64,13 @@ def test_no_workers_is_refused(tmp_path, capsys):
 def test_study_without_an_action_prints_its_usage(capsys):
     assert main(["study"]) == 2
     assert "run" in capsys.readouterr().err
+
+
+def test_a_second_run_on_a_folder_being_written_is_refused(tmp_path, capsys):
+    from stabview.study.single_writer import single_writer
+    spec = write_spec(tmp_path, SPEC)
+    with single_writer(tmp_path / "out"):
+        assert main(["study", "run", str(spec), "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "another `stabview study run`" in error and "Traceback" not in error
+    assert not (tmp_path / "out" / "cases.sqlite").exists()

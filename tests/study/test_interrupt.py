@@ -53,7 +53,7 @@ def test_ctrl_c_ends_a_study_cleanly_and_keeps_what_was_recorded(tmp_path):
                                   marker="Dask: ", group=True, delay=3.0)
     assert code == 130, stderr
     assert "the same command runs the rest" in stderr and "Traceback" not in stderr
-    assert set(os.listdir(out)) - {"arrays"} == {"cases.sqlite"}      # no report of a half study
+    assert set(os.listdir(out)) - {"arrays"} == {"cases.sqlite", "run.lock"}   # no report of a half study
     assert group_ended(last_group[0])                                 # no worker process left behind
 
 

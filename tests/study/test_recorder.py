@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 
 import numpy as np
@@ -75,6 +76,30 @@ def test_arrays_kept_only_for_the_worst_per_network(tmp_path, every):
         assert rec.keep_above("any") == float("inf")
         rec.record(deepmri[0], result(0.9))
         assert not (tmp_path / "none" / "arrays").exists()
+
+
+def test_a_run_deletes_what_a_killed_run_left_in_arrays(tmp_path, every):
+    """A kill mid-write leaves a `.partial` file, or an NPZ whose row never committed (or whose
+    eviction did not reach the file): the next writer deletes exactly those."""
+    with Recorder(tmp_path, keep=2) as rec:
+        rec.record(every[0], result(0.3))
+        folder = tmp_path / "arrays"
+        (folder / f".{every[1]['id']}.npz.partial").write_bytes(b"half")
+        (folder / f"{every[2]['id']}.npz").write_bytes(b"no row")
+        (folder / "notes.txt").write_text("the user's")
+        assert rec.tidy_arrays() == 2
+        assert sorted(p.name for p in folder.iterdir()) == sorted([f"{every[0]['id']}.npz", "notes.txt"])
+        assert rec.tidy_arrays() == 0
+
+
+def test_one_writer_per_study_folder(tmp_path):
+    from stabview.study.single_writer import single_writer
+    with single_writer(tmp_path):
+        with pytest.raises(StudyError, match=rf"another `stabview study run` \(pid {os.getpid()}\)"):
+            with single_writer(tmp_path):
+                pass
+    with single_writer(tmp_path):       # released when the first run ended
+        pass
 
 
 def test_csv_export_has_one_row_per_case_with_numbers(tmp_path, every):

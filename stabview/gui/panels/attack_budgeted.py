@@ -8,7 +8,7 @@ The targeted modes take ε from this form too (without restarts).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QSpinBox, QWidget
 
 from .common import NumberField
 
@@ -30,7 +30,10 @@ class BudgetControls(QWidget):
         self.slider.setToolTip(tip)
         self.slider.setStatusTip(tip)
         self.field = NumberField(DEFAULT_PERCENT, minimum=1e-4, maximum=100.0, tip=tip)
-        self.field.setMaximumWidth(70)
+        # wide enough for "10.25" whatever the font; fixed, so the slider gives way, not the field
+        self.field.setFixedWidth(self.field.fontMetrics().horizontalAdvance("10.255") + 16)
+        self.field.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.slider.setMinimumWidth(60)
         self.restarts = QSpinBox()
         self.restarts.setRange(0, 100)
         self.restarts.setValue(2)

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-import torch
 
 from stabview.networks import zoo
 from stabview.networks.card import ModelCard

@@ -23,6 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from marked_section import replace_marked  # noqa: E402 - a sibling script
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
 README = RESULTS / "README.md"
@@ -120,13 +124,7 @@ def section() -> str:
 
 
 def update() -> None:
-    text = README.read_text(encoding="utf-8")
-    block = f"{START}\n{section()}\n{END}"
-    if START in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(text, encoding="utf-8")
+    replace_marked(README, START, END, section())
 
 
 def main() -> None:

@@ -1,24 +1,18 @@
 """A seeded sample of benchmarks/fuzz.py: damaged files of every format load or are refused with
 stabview's own errors, never anything else; plus the loader bugs the fuzzer found, one by one."""
 
-import importlib.util
 import json
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from stabview.errors import StabviewError
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.repo_scripts import load_script
 
 
 def fuzz_module():
-    spec = importlib.util.spec_from_file_location("fuzz", ROOT / "benchmarks" / "fuzz.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/fuzz.py")
 
 
 @pytest.mark.slow

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests import repo_scripts
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("study_table", ROOT / "scripts" / "study_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load_script("scripts/study_table.py")
 
 
 def test_the_readme_section_matches_the_summaries():

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.repo_scripts import load_script
 
 
 def test_the_table_matches_the_results():
-    spec = importlib.util.spec_from_file_location("anatomy_attacks", ROOT / "scripts" / "anatomy_attacks.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("scripts/anatomy_attacks.py")
     assert list(script.OUT.glob("*/result.json")), "no across-anatomies results in docs/results/tradeoff/anatomies"
     text = script.README.read_text(encoding="utf-8")
     start = text.index(script.START) + len(script.START)

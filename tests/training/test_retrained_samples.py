@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("retrained_samples", ROOT / "scripts" / "retrained_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.repo_scripts import load_script
 
 
 def test_the_readme_section_matches_the_results():
-    script = load_script()
+    script = load_script("scripts/retrained_samples.py")
     assert script.measured(), "no retrained test 3 results in docs/results/tradeoff"
     text = script.README.read_text(encoding="utf-8")
     start = text.index(script.START) + len(script.START)
@@ -25,7 +15,7 @@ def test_the_readme_section_matches_the_results():
 
 
 def test_the_trend_is_read_from_the_trained_rate_to_the_highest():
-    script = load_script()
+    script = load_script("scripts/retrained_samples.py")
     assert script.trend({0.1: 20.0, 0.2: 27.0, 0.6: 23.0}, 0.203).startswith("falls (-4.00")
     assert script.trend({0.05: 33.0, 1.0: 34.7}, 0.05).startswith("rises (+1.70")
     assert script.trend({0.05: 33.0, 1.0: 33.3}, 0.05).startswith("flat")

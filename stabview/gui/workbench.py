@@ -275,14 +275,16 @@ class Workbench(QObject):
         return True
 
     def _load_image(self, ref: ImageRef, *, choose: bool, on_done=None) -> bool:
-        self._image_request = (ref, choose, on_done)
+        # chosen when it arrives only if the model's image and choices stay as they are now (a
+        # session opened meanwhile must keep its own image and details), as for networks
+        self._image_request = (ref, choose, on_done, (self.model.experiment.image, self._choices))
         if self.image_loader.busy:
             self.image_loader.cancel()          # its result is dropped; the newest request follows
             return True
         return self._start_image_load()
 
     def _start_image_load(self) -> bool:
-        ref, choose, on_done = self._image_request
+        ref, choose, on_done, asked_on = self._image_request
         self._image_request = None
         shape = self.shape
         kwargs = {} if ref.slice is None else {"slice_index": int(ref.slice)}
@@ -306,7 +308,7 @@ class Workbench(QObject):
             if tuple(image.shape) != tuple(self.shape):     # the network changed meanwhile
                 self._load_image(ref, choose=choose, on_done=on_done)
                 return
-            if choose:
+            if choose and (self.model.experiment.image, self._choices) == asked_on:
                 if not self.model.update(f"image {os.path.basename(ref.spec)}", image=ref, details=()):
                     self._show_image()
             else:

@@ -135,6 +135,24 @@ def _outcome_like(result):
                            cancelled=False, params=AttackParams(), snapshots=[], history=[], curve=[])
 
 
+def test_an_image_arriving_after_a_session_opened_leaves_the_sessions_image_and_details(window, tmp_path, qtbot):
+    """An image asked for before a session opened arrives after it: shown never, chosen never
+    (chosen, it replaced the session's image and erased its details, undoably but unasked)."""
+    from PIL import Image
+    window.details_panel.stamp_at(12, 20)
+    path = window.save_session(str(tmp_path / "mine.json"))
+    saved = Session.open(path).experiment
+    other = tmp_path / "other.png"
+    Image.fromarray((np.arange(300 * 300).reshape(300, 300) % 251).astype(np.uint8)).save(other)
+    assert window.image_panel.open_image(str(other))
+    assert window.workbench.image_loading
+    assert window.open_session(path)
+    qtbot.waitUntil(lambda: not window.workbench.image_loading, timeout=20000)
+    wait_idle(qtbot, window)
+    assert window.model.experiment.image == saved.image
+    assert window.model.experiment.details == saved.details != ()
+
+
 def test_a_session_opened_while_the_default_network_loads_gets_its_own_network(window, make_window, tmp_path,
                                                                                qtbot):
     window.details_panel.stamp_at(12, 20)

@@ -5,8 +5,9 @@ for, MRI-VN stagnates, Deep MRI improves. This runs `stabview samples` (network 
 baseline does not depend on the network, its column is the shipped run's) on the same images as
 the shipped networks' test in docs/results/NAME/samples, for each retrained network whose
 weights are on this machine (a result already written is kept), and writes one table per zoo
-network, from every committed result, into docs/results/README.md between START and END (after the study tables, which scripts/zoo_report.py keeps). Every number
-comes from the result.json files.
+network, from every committed result, into docs/results/README.md between START and END (after
+the study tables, which scripts/zoo_report.py keeps). Every number comes from the result.json
+files.
 
 The retrained networks: the recipe reruns' final weights (`training-runs/NAME-recipe/final`,
 kept on the machine that trained them), and checkpoints of the longer runs exported with
@@ -89,12 +90,13 @@ def trend(psnr: dict[float, float], trained: float) -> str:
 def measured() -> list[tuple[str, str, dict]]:
     """(run label, zoo name, result) for every committed result: tradeoff/RUN/samples[-itN]/result.json."""
     found = []
-    for path in sorted((RESULTS / "tradeoff").glob("*/samples*/result.json")):
+    for path in (RESULTS / "tradeoff").glob("*/samples*/result.json"):
         run, folder = path.parent.parent.name, path.parent.name
-        label = run + (f" at {folder[len('samples-it'):]}" if folder.startswith("samples-it") else "")
-        found.append((label, run.split("-")[0], json.loads(path.read_text(encoding="utf-8"))))
-    return sorted(found, key=lambda item: (item[1], item[0].split(" at ")[0],
-                                           int(item[0].split(" at ")[1]) if " at " in item[0] else 0))
+        iteration = folder[len("samples-it"):] if folder.startswith("samples-it") else ""
+        label = f"{run} at {iteration}" if iteration else run
+        key = (run.split("-")[0], run, int(iteration or 0))
+        found.append((key, label, json.loads(path.read_text(encoding="utf-8"))))
+    return [(label, key[0], result) for key, label, result in sorted(found, key=lambda item: item[0])]
 
 
 def section() -> str:

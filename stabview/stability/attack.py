@@ -76,7 +76,8 @@ def run_attack(net, op, x: torch.Tensor, params: AttackParams, iterations: int, 
 
     `iterations` caps each start of the search after screening (see `search_worst_case`).
     `on_search_done(worst_case)` is called before the (slower) reconstructions of the kept
-    perturbations start. A cancelled run still reports what it found so far. `gain_iterations` > 0 measures the linearised ceiling (image domain).
+    perturbations start. A cancelled run still reports what it found so far. `gain_iterations`
+    > 0 measures the linearised ceiling (image domain).
     """
     found = search_worst_case(net, op, x, params, iterations, restarts=restarts, budgets=budgets,
                               screen_steps=screen_steps, continuation=continuation,
